@@ -1,0 +1,232 @@
+"""The pooled-order MIP in PuLP: one `_add_*` function per constraint family.
+
+Notation (only inside this module): x[s,o] whole packs of offer o for site s;
+per offer with tiers, z[o,t] picks the tier segment reached by the pooled packs
+and q[o,t] carries those packs (a disaggregated multiple-choice formulation,
+tight for both discount kinds); y[s,v] a delivery, w[s,v] its waived fee.
+Bounds come from presolve (`structure.py`), so no big-M is ever larger than
+what a site could actually take of an offer.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from pulp import (
+    LpAffineExpression,
+    LpBinary,
+    LpConstraint,
+    LpConstraintEQ,
+    LpConstraintGE,
+    LpConstraintLE,
+    LpContinuous,
+    LpInteger,
+    LpMinimize,
+    LpProblem,
+    LpVariable,
+)
+
+from optimizer.evaluate import Packs
+from optimizer.structure import Segment, Structure
+
+
+@dataclass
+class Formulation:
+    """A built model and the maps from the domain to its variables."""
+
+    prob: LpProblem
+    structure: Structure
+    x: dict[tuple[str, str], LpVariable] = field(default_factory=dict)
+    y: dict[tuple[str, str], LpVariable] = field(default_factory=dict)
+    w: dict[tuple[str, str], LpVariable] = field(default_factory=dict)
+    z: dict[tuple[str, int], LpVariable] = field(default_factory=dict)
+    q: dict[tuple[str, int], LpVariable] = field(default_factory=dict)
+    segments: dict[str, list[Segment]] = field(default_factory=dict)  # offers priced by tiers
+    thresholds: dict[tuple[str, str], float] = field(default_factory=dict)  # w's floor value
+    cost: list[tuple[LpVariable, float]] = field(default_factory=list)
+
+    def packs(self) -> Packs:
+        """The whole packs of the solution held in the variables."""
+        out = {}
+        for key, var in self.x.items():
+            value = var.varValue
+            if value is not None and value > 0.5:
+                out[key] = int(round(value))
+        return out
+
+    def complete(self, packs: Packs) -> dict[LpVariable, float] | None:
+        """Every variable's value implied by packs (None if they break MOQ or capacity)."""
+        values: dict[LpVariable, float] = {var: 0.0 for var in self.prob.variables()}
+        pooled: dict[str, int] = defaultdict(int)
+        floor: dict[tuple[str, str], float] = defaultdict(float)
+        offers = self.structure.instance.offer_by_id
+        for key, n in packs.items():
+            if key not in self.x:
+                return None
+            values[self.x[key]] = float(n)
+            offer = offers[key[1]]
+            pooled[key[1]] += n
+            floor[(key[0], offer.vendor)] += float(offer.floor_price) * n
+        for offer_id, segs in self.segments.items():
+            n = pooled.get(offer_id, 0)
+            if not n:
+                continue
+            seg = next((s for s in segs if s.lo <= n <= s.hi), None)
+            if seg is None:
+                return None
+            values[self.z[(offer_id, seg.tier)]] = 1.0
+            values[self.q[(offer_id, seg.tier)]] = float(n)
+        for key, var in self.y.items():
+            values[var] = 1.0 if floor.get(key, 0.0) > 0 or var.lowBound == 1 else 0.0
+        for key, var in self.w.items():
+            delivered = values[self.y[key]] > 0
+            values[var] = 1.0 if delivered and floor.get(key, 0.0) >= self.thresholds[key] else 0.0
+        return values
+
+    def objective_at(self, values: dict[LpVariable, float]) -> float:
+        return sum(coef * values.get(var, 0.0) for var, coef in self.cost)
+
+
+def build(st: Structure, *, sites: Iterable[str] | None = None,
+          prices: dict[str, Decimal] | None = None, name: str = "pooled") -> Formulation:
+    """Build the MIP for the presolved instance.
+
+    `sites` restricts the model to some sites. `prices` prices every offer
+    linearly at a fixed price per pack and drops the pooled rules (minimum
+    order quantity, capacity): a per-site relaxation used for bounds and starts.
+    """
+    model = Formulation(LpProblem(name, LpMinimize), st)
+    keep = None if sites is None else set(sites)
+    pairs = [k for k in st.ub if keep is None or k[0] in keep]
+    _add_packs(model, pairs)
+    _add_coverage(model, keep)
+    if prices is None:
+        _add_tiers(model)
+    else:
+        model.cost.extend((var, float(prices[o])) for (_, o), var in model.x.items())
+    _add_deliveries(model)
+    model.prob.setObjective(LpAffineExpression(model.cost))
+    return model
+
+
+def _con(model: Formulation, pairs, sense, rhs: float, name: str) -> None:
+    model.prob.addConstraint(LpConstraint(LpAffineExpression(pairs), sense, name, rhs))
+
+
+def _add_packs(model: Formulation, pairs: list[tuple[str, str]]) -> None:
+    add = model.prob.add_variable
+    for n, (site, offer) in enumerate(pairs):
+        model.x[(site, offer)] = add(f"x{n}({site},{offer})", 0, model.structure.ub[(site, offer)],
+                                     LpInteger)
+
+
+def _add_coverage(model: Formulation, keep: set[str] | None) -> None:
+    st = model.structure
+    offers = st.instance.offer_by_id
+    for (site, item), offer_ids in st.offers_at.items():
+        if not offer_ids or (keep is not None and site not in keep):
+            continue
+        q, upper = st.need[(site, item)]
+        terms = [(model.x[(site, o)], float(offers[o].pack_size)) for o in offer_ids]
+        most = sum(offers[o].pack_size * st.ub[(site, o)] for o in offer_ids)
+        if q == upper:
+            _con(model, terms, LpConstraintEQ, float(q), f"cover[{site},{item}]")
+            continue
+        _con(model, terms, LpConstraintGE, float(q), f"cover[{site},{item}]")
+        if most > upper:
+            _con(model, terms, LpConstraintLE, float(upper), f"overbuy[{site},{item}]")
+
+
+def _add_tiers(model: Formulation) -> None:
+    st = model.structure
+    by_offer: dict[str, list] = defaultdict(list)
+    for (_, o), var in model.x.items():
+        by_offer[o].append(var)
+    for offer_id, xs in by_offer.items():
+        segs = st.segments[offer_id]
+        offer = st.instance.offer_by_id[offer_id]
+        total = sum(st.ub[(s, offer_id)] for s in st.sites_of_offer[offer_id])
+        if len(segs) == 1 and segs[0].lo <= 1:
+            model.cost.extend((var, float(segs[0].price)) for var in xs)
+            if offer.max_packs is not None and total > offer.max_packs:
+                _con(model, [(v, 1.0) for v in xs], LpConstraintLE, float(offer.max_packs),
+                     f"capacity[{offer_id}]")
+            continue
+        _add_segments(model, offer_id, segs, xs)
+
+
+def _add_segments(model: Formulation, offer_id: str, segs: list[Segment], xs: list) -> None:
+    add = model.prob.add_variable
+    model.segments[offer_id] = segs
+    pool = [(v, -1.0) for v in xs]
+    choice = []
+    for seg in segs:
+        z = add(f"z({offer_id},{seg.tier})", 0, 1, LpBinary)
+        q = add(f"q({offer_id},{seg.tier})", 0, seg.hi, LpContinuous)
+        model.z[(offer_id, seg.tier)], model.q[(offer_id, seg.tier)] = z, q
+        pool.append((q, 1.0))
+        choice.append((z, 1.0))
+        _con(model, [(q, 1.0), (z, -float(seg.lo))], LpConstraintGE, 0.0,
+             f"tier_min[{offer_id},{seg.tier + 1}]")
+        _con(model, [(q, 1.0), (z, -float(seg.hi))], LpConstraintLE, 0.0,
+             f"tier_max[{offer_id},{seg.tier + 1}]")
+        model.cost.append((q, float(seg.price)))
+        if seg.intercept:
+            model.cost.append((z, float(seg.intercept)))
+    _con(model, pool, LpConstraintEQ, 0.0, f"pooled[{offer_id}]")
+    _con(model, choice, LpConstraintLE, 1.0, f"one_tier[{offer_id}]")
+
+
+def _add_deliveries(model: Formulation) -> None:
+    st = model.structure
+    inst = st.instance
+    limit = inst.options.max_vendors_per_site
+    by_site: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for site, offer_id in model.x:
+        by_site[site][inst.offer_by_id[offer_id].vendor].append(offer_id)
+    for site, vendors in by_site.items():
+        crowded = limit is not None and len(vendors) > limit
+        required = st.required_vendors(site)
+        for vendor_id, offer_ids in vendors.items():
+            _add_delivery(model, site, vendor_id, offer_ids, crowded, vendor_id in required)
+        if crowded:
+            _con(model, [(model.y[(site, v)], 1.0) for v in vendors], LpConstraintLE,
+                 float(limit), f"max_vendors[{site}]")
+
+
+def _add_delivery(model: Formulation, site: str, vendor_id: str, offer_ids: list[str],
+                  crowded: bool, required: bool) -> None:
+    st = model.structure
+    vendor = st.instance.vendor_by_id[vendor_id]
+    offers = st.instance.offer_by_id
+    minimum = vendor.min_order or Decimal(0)
+    threshold = vendor.free_delivery_over
+    always_free = threshold is not None and threshold <= minimum
+    charged = vendor.delivery_fee > 0 and not always_free
+    if not (charged or minimum > 0 or crowded):
+        return
+    key = (site, vendor_id)
+    y = model.prob.add_variable(f"y({site},{vendor_id})", 1 if required else 0, 1, LpBinary)
+    model.y[key] = y
+    for o in offer_ids:
+        _con(model, [(model.x[(site, o)], 1.0), (y, -float(st.ub[(site, o)]))], LpConstraintLE,
+             0.0, f"delivery[{site},{o}]")
+    floor = [(model.x[(site, o)], float(offers[o].floor_price)) for o in offer_ids]
+    if minimum > 0:
+        _con(model, [*floor, (y, -float(minimum))], LpConstraintGE, 0.0,
+             f"min_order[{site},{vendor_id}]")
+    if not charged:
+        return
+    model.cost.append((y, float(vendor.delivery_fee)))
+    if threshold is None or threshold > st.max_floor(site, vendor_id):
+        return
+    w = model.prob.add_variable(f"w({site},{vendor_id})", 0, 1, LpBinary)
+    model.w[key] = w
+    model.thresholds[key] = float(threshold)
+    model.cost.append((w, -float(vendor.delivery_fee)))
+    _con(model, [(w, 1.0), (y, -1.0)], LpConstraintLE, 0.0, f"waiver[{site},{vendor_id}]")
+    _con(model, [*floor, (w, -float(threshold))], LpConstraintGE, 0.0,
+         f"free_delivery[{site},{vendor_id}]")
