@@ -1,0 +1,94 @@
+"""Background jobs: RQ workers on Redis when ``REDIS_URL`` is set, a worker thread otherwise.
+
+A job is a plain importable function taking JSON-like arguments; it opens its own session
+with :func:`job_session`. The web layer enqueues, services do the work.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from marketplace.config import Config
+from marketplace.db import make_engine, make_session_factory, session_scope
+
+_factories: dict[str, Callable[[], Session]] = {}
+_lock = threading.Lock()
+
+
+@dataclass
+class JobHandle:
+    """A queued job: its id, and for thread jobs the future holding its result."""
+
+    id: str
+    future: Future[Any] | None = None
+
+
+class ThreadQueue:
+    """The embedded default: jobs run on one worker thread inside the app process."""
+
+    def __init__(self) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sharedbuy-job")
+        self._count = 0
+
+    def enqueue(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> JobHandle:
+        self._count += 1
+        return JobHandle(f"thread-{self._count}", self._executor.submit(func, *args, **kwargs))
+
+
+class RedisQueue:
+    """Jobs go to an RQ queue on Redis; ``sharedbuy worker`` processes run them."""
+
+    def __init__(self, redis_url: str, name: str):
+        from redis import Redis
+        from rq import Queue
+
+        self.queue = Queue(name, connection=Redis.from_url(redis_url))
+
+    def enqueue(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> JobHandle:
+        job = self.queue.enqueue(func, *args, **kwargs)
+        return JobHandle(job.id)
+
+
+def make_queue(config: Config) -> ThreadQueue | RedisQueue:
+    return RedisQueue(config.redis_url, config.rq_queue) if config.redis_url else ThreadQueue()
+
+
+def register_database(database_url: str, factory: Callable[[], Session]) -> None:
+    """Let jobs in this process reuse the app's sessions for ``database_url``."""
+    with _lock:
+        _factories[database_url] = factory
+
+
+@contextmanager
+def job_session(database_url: str) -> Iterator[Session]:
+    """A session for a job (the app's factory in thread mode, a new engine in a worker)."""
+    with _lock:
+        factory = _factories.get(database_url)
+        if factory is None:
+            factory = _factories[database_url] = make_session_factory(make_engine(database_url))
+    with session_scope(factory) as session:
+        yield session
+
+
+def ping(text: str = "pong") -> str:
+    """A job that does nothing but answer: used to check that workers run jobs."""
+    return text
+
+
+def run_worker(config: Config, *, burst: bool = False) -> bool:
+    """Run an RQ worker on ``config.rq_queue`` until stopped (or, with ``burst``, until empty)."""
+    if not config.redis_url:
+        raise RuntimeError("REDIS_URL is not set: without Redis, jobs run inside the web process")
+    from redis import Redis
+    from rq import Queue, Worker
+
+    connection = Redis.from_url(config.redis_url)
+    worker = Worker([Queue(config.rq_queue, connection=connection)], connection=connection)
+    return worker.work(burst=burst)

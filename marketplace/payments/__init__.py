@@ -1,0 +1,1 @@
+"""Payments: the Stripe adapter and the ledger (built with the payments issue)."""

@@ -1,0 +1,1 @@
+"""Data files the demo alliance is built from (see SOURCES.md)."""

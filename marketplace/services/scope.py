@@ -1,0 +1,132 @@
+"""The one way to reach rows owned by an organization: every query is scoped to the acting user.
+
+Each model has a *rule*: given the acting user, a SQL condition selecting the rows that user
+may see. The hub manager sees the alliance, a director their member, a vendor its own
+organization. A model without a rule cannot be queried through here (and a test fails), so a
+new table cannot be forgotten. Anything outside the scope is reported as "not found".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select, false, select
+from sqlalchemy.orm import Session
+
+from marketplace.errors import NotFoundError, PermissionDeniedError
+from marketplace.models import (
+    Alliance,
+    AuditEvent,
+    Invitation,
+    LoginSession,
+    Organization,
+    Role,
+    Site,
+    User,
+)
+
+T = TypeVar("T")
+Rule = Callable[[User], ColumnElement[bool]]
+RULES: dict[type, Rule] = {}
+
+
+def scope_rule(model: type) -> Callable[[Rule], Rule]:
+    """Register the visibility rule of ``model`` (one per model)."""
+
+    def register(rule: Rule) -> Rule:
+        if model in RULES:
+            raise ValueError(f"{model.__name__} already has a scope rule")
+        RULES[model] = rule
+        return rule
+
+    return register
+
+
+def visible(actor: User, model: type) -> ColumnElement[bool]:
+    """The SQL condition for the rows of ``model`` that ``actor`` may see."""
+    rule = RULES.get(model)
+    if rule is None:
+        raise LookupError(f"{model.__name__} has no scope rule: add one in marketplace/services/scope.py")
+    if not actor.is_active:
+        return false()
+    return rule(actor)
+
+
+def scoped_select(actor: User, model: type[T], *criteria: Any) -> Select[tuple[T]]:
+    """``select(model)`` limited to what ``actor`` may see, plus optional extra criteria."""
+    return select(model).where(visible(actor, model), *criteria)
+
+
+def get_scoped(session: Session, actor: User, model: type[T], object_id: int) -> T:
+    """The object with this id if ``actor`` may see it; :class:`NotFoundError` otherwise."""
+    found = session.scalar(scoped_select(actor, model, model.id == object_id))  # type: ignore[attr-defined]
+    if found is None:
+        raise NotFoundError()
+    return found
+
+
+def require_role(actor: User, *roles: Role) -> None:
+    """Raise :class:`PermissionDeniedError` unless ``actor`` has one of ``roles``."""
+    if actor.role not in roles:
+        raise PermissionDeniedError("Your role does not allow this.")
+
+
+def alliance_organization_ids(actor: User) -> Select[tuple[int]]:
+    return select(Organization.id).where(Organization.alliance_id == actor.alliance_id)
+
+
+def owned_by_organization(column: Any, *, roles: tuple[Role, ...] | None = None) -> Rule:
+    """The usual rule: the hub sees rows of every organization of its alliance, other users
+    the rows of their own organization (only for ``roles``, when given)."""
+
+    def rule(actor: User) -> ColumnElement[bool]:
+        if actor.role is Role.HUB_MANAGER:
+            return column.in_(alliance_organization_ids(actor))
+        if roles is not None and actor.role not in roles:
+            return false()
+        return column == actor.organization_id
+
+    return rule
+
+
+def hub_only(column: Any) -> Rule:
+    """Rows only the hub of the owning alliance sees (``column`` holds an organization id)."""
+
+    def rule(actor: User) -> ColumnElement[bool]:
+        if actor.role is Role.HUB_MANAGER:
+            return column.in_(alliance_organization_ids(actor))
+        return false()
+
+    return rule
+
+
+@scope_rule(Alliance)
+def _alliance(actor: User) -> ColumnElement[bool]:
+    return Alliance.id == actor.alliance_id
+
+
+@scope_rule(Organization)
+def _organization(actor: User) -> ColumnElement[bool]:
+    if actor.role is Role.HUB_MANAGER:
+        return Organization.alliance_id == actor.alliance_id
+    return Organization.id == actor.organization_id
+
+
+@scope_rule(AuditEvent)
+def _audit_event(actor: User) -> ColumnElement[bool]:
+    if actor.role is Role.HUB_MANAGER:
+        return AuditEvent.alliance_id == actor.alliance_id
+    return false()
+
+
+@scope_rule(LoginSession)
+def _login_session(actor: User) -> ColumnElement[bool]:
+    return LoginSession.user_id == actor.id
+
+
+scope_rule(User)(owned_by_organization(User.organization_id))
+scope_rule(Site)(owned_by_organization(Site.organization_id, roles=(Role.DIRECTOR,)))
+scope_rule(Invitation)(hub_only(Invitation.organization_id))
+# New organization-owned models register their rule here, e.g.
+# scope_rule(Need)(owned_by_organization(Need.organization_id, roles=(Role.DIRECTOR,)))

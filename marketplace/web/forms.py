@@ -1,0 +1,105 @@
+"""The forms of the web pages (Flask-WTF: every form carries a CSRF token)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, IntegerField, PasswordField, StringField
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+)
+
+from marketplace.services.passwords import MAX_LENGTH, MIN_LENGTH
+from marketplace.services.sites import MAX_CAPACITY
+
+
+class WholeNumberField(IntegerField):
+    """An integer field whose message says what to type."""
+
+    def __init__(self, *args: Any, message: str = "Enter a whole number.", **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or str(valuelist[0]).strip() == "":
+            self.data = None
+            return
+        try:
+            self.data = int(str(valuelist[0]).strip().replace(",", ""))
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(self.message) from exc
+
+    def pre_validate(self, form: Any) -> None:
+        if self.process_errors:
+            raise StopValidation()  # the one clear message above is enough
+
+
+def _required(what: str) -> DataRequired:
+    return DataRequired(message=f"Enter {what}.")
+
+
+class ConfirmForm(FlaskForm):
+    """A form with no fields: the CSRF token of an action button."""
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[_required("your email address"), Length(max=254)])
+    password = PasswordField("Password", validators=[_required("your password"), Length(max=MAX_LENGTH)])
+
+
+class InviteOrganizationForm(FlaskForm):
+    organization_name = StringField("Organization name", validators=[
+        _required("the organization's name"), Length(max=200, message="Use at most 200 characters.")])
+    name = StringField("Contact person", validators=[_required("the person's name"), Length(max=200)])
+    email = EmailField("Their email", validators=[
+        _required("their email address"), Length(max=254),
+        Email(message="Enter a valid email address, like name@example.org.")])
+
+
+class InviteUserForm(FlaskForm):
+    name = StringField("Name", validators=[_required("the person's name"), Length(max=200)])
+    email = EmailField("Email", validators=[
+        _required("their email address"), Length(max=254),
+        Email(message="Enter a valid email address, like name@example.org.")])
+
+
+class AcceptInvitationForm(FlaskForm):
+    name = StringField("Your name", validators=[_required("your name"), Length(max=200)])
+    password = PasswordField("Choose a password", validators=[
+        _required("a password"),
+        Length(min=MIN_LENGTH, max=MAX_LENGTH, message=f"Use {MIN_LENGTH} to {MAX_LENGTH} characters.")])
+    password_confirm = PasswordField("Type it again", validators=[
+        _required("the password again"), EqualTo("password", message="The two passwords do not match.")])
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[_required("your current password")])
+    new_password = PasswordField("New password", validators=[
+        _required("a new password"),
+        Length(min=MIN_LENGTH, max=MAX_LENGTH, message=f"Use {MIN_LENGTH} to {MAX_LENGTH} characters.")])
+    new_password_confirm = PasswordField("Type it again", validators=[
+        _required("the new password again"),
+        EqualTo("new_password", message="The two passwords do not match.")])
+
+
+class SiteForm(FlaskForm):
+    name = StringField("Site name", validators=[_required("the site's name"),
+                                                Length(max=200, message="Use at most 200 characters.")])
+    address = StringField("Street address", validators=[Optional(), Length(max=300)])
+    city = StringField("City", validators=[_required("the city"), Length(max=100)])
+    zip_code = StringField("ZIP code", validators=[_required("the ZIP code"), Length(max=10)])
+    region_code = StringField("Delivery region", validators=[Optional(), Length(max=20)])
+    licensed_capacity = WholeNumberField(
+        "Licensed capacity", message="Enter the licensed capacity as a whole number of children, like 80.",
+        validators=[InputRequired(message="Enter the licensed capacity."),
+                    NumberRange(min=1, max=MAX_CAPACITY,
+                                message=f"Licensed capacity must be between 1 and {MAX_CAPACITY} children.")])
