@@ -18,9 +18,16 @@ from marketplace.errors import NotFoundError, PermissionDeniedError
 from marketplace.models import (
     Alliance,
     AuditEvent,
+    Category,
+    DeliveryTerms,
     Invitation,
+    Item,
     LoginSession,
+    Offer,
+    OfferTier,
+    OfferVersion,
     Organization,
+    PriceSheet,
     Role,
     Site,
     User,
@@ -130,3 +137,24 @@ scope_rule(Site)(owned_by_organization(Site.organization_id, roles=(Role.DIRECTO
 scope_rule(Invitation)(hub_only(Invitation.organization_id))
 # New organization-owned models register their rule here, e.g.
 # scope_rule(Need)(owned_by_organization(Need.organization_id, roles=(Role.DIRECTOR,)))
+
+
+# The catalog is the alliance's: everyone in it may read it (the hub alone edits it).
+@scope_rule(Category)
+def _category(actor: User) -> ColumnElement[bool]:
+    return Category.alliance_id == actor.alliance_id
+
+
+@scope_rule(Item)
+def _item(actor: User) -> ColumnElement[bool]:
+    return Item.alliance_id == actor.alliance_id
+
+
+# A vendor's sheets, offers and terms: the vendor and its hub; directors see none of them.
+for _model in (PriceSheet, OfferVersion, Offer, DeliveryTerms):
+    scope_rule(_model)(owned_by_organization(_model.organization_id, roles=(Role.VENDOR,)))
+
+
+@scope_rule(OfferTier)
+def _offer_tier(actor: User) -> ColumnElement[bool]:
+    return OfferTier.offer_id.in_(select(Offer.id).where(visible(actor, Offer)))
