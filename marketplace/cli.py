@@ -12,6 +12,9 @@ from collections.abc import Sequence
 
 import click
 
+from catalog.intake import check_file
+from catalog.report import dumps_report, report_text
+from catalog.safety import display_name
 from marketplace import jobs, migrate
 from marketplace.app import create_app
 from marketplace.config import Config, ConfigError
@@ -19,6 +22,8 @@ from marketplace.db import make_engine, make_session_factory, session_scope
 from marketplace.errors import MarketplaceError
 from marketplace.services import accounts
 from marketplace.services.demo import DemoLogin, seed_demo
+from marketplace.services.price_sheets import MAX_SHEET_BYTES, Upload
+from marketplace.services.sheet_files import import_price_sheet, stored_result
 
 DEMO_HOST = "127.0.0.1"
 DEMO_PORT = 5000
@@ -112,6 +117,64 @@ def worker(burst: bool) -> None:
     jobs.run_worker(config, burst=burst)
 
 
+@main.command("check-sheet")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help='Print {"ok", "rows", "errors"} as JSON.')
+def check_sheet(file: str, as_json: bool) -> None:
+    """Check a price sheet (CSV or XLSX) without the catalog: exit 0 when clean, 1 with every error.
+
+    Item ids and whether units fit the items are checked on import, against the catalog.
+    """
+    result = check_file(file, max_bytes=MAX_SHEET_BYTES)
+    click.echo(dumps_report(result) if as_json else report_text(result, display_name(file)))
+    sys.exit(0 if result.ok else 1)
+
+
+@main.command("import-sheet")
+@click.option("--vendor", required=True, help="The vendor organization's id (or its exact name).")
+@click.option("--activate/--no-activate", default=True, show_default=True,
+              help="Make the sheet the vendor's new offer version when it has no errors.")
+@click.argument("file", type=click.Path(dir_okay=False))
+def import_sheet(vendor: str, activate: bool, file: str) -> None:
+    """Validate a vendor's price sheet against the catalog and store it (all or nothing)."""
+    config = _config(default_env="development")
+    upload = Upload(_read_sheet(file), display_name(file))
+    with session_scope(make_session_factory(make_engine(config.database_url))) as session:
+        try:
+            outcome = import_price_sheet(session, vendor, upload, activate=activate)
+        except MarketplaceError as error:
+            raise click.ClickException(error.message) from error
+        sheet = outcome.sheet
+        name = f"{sheet.filename} (sheet #{sheet.id})"
+        if sheet.error_count:
+            click.echo(report_text(stored_result(sheet), name))
+        else:
+            click.echo(f"{name}: OK, {sheet.row_count} rows, {sheet.offer_count} offers stored.")
+            for warning in sheet.warnings:
+                click.echo(f"  warning, row {warning['row'] or '-'}: {warning['message']}")
+        if outcome.diff is not None:
+            diff = outcome.diff
+            click.echo(f"Against the active version: {diff.rises} price(s) up, {diff.falls} down, "
+                       f"{diff.count('new')} new SKU(s), {diff.count('dropped')} dropped.")
+        if outcome.version is not None:
+            click.echo(f"Activated as version {outcome.version.number}, in force from "
+                       f"{outcome.version.effective_from.isoformat()}.")
+        elif sheet.error_count == 0:
+            click.echo("Stored, not activated: activate it from the vendor's price sheets page.")
+    sys.exit(0 if sheet.error_count == 0 else 1)
+
+
+def _read_sheet(file: str) -> bytes:
+    try:
+        with open(file, "rb") as handle:
+            data = handle.read(MAX_SHEET_BYTES + 1)
+    except OSError as error:
+        raise click.ClickException(f"cannot read {display_name(file)}: {error.strerror}") from error
+    if len(data) > MAX_SHEET_BYTES:
+        raise click.ClickException(f"{display_name(file)} is larger than {MAX_SHEET_BYTES:,} bytes")
+    return data
+
+
 def _seed(config: Config) -> list[DemoLogin]:
     with session_scope(make_session_factory(make_engine(config.database_url))) as session:
         return seed_demo(session)
@@ -135,8 +198,6 @@ def _ensure_sqlite_dir(url: str) -> None:
 # Commands other modules add here, each delegating to its package:
 #   optimize      -> optimizer.__main__:main(argv)   (@main.command(context_settings=
 #                    {"ignore_unknown_options": True, "allow_extra_args": True}))
-#   check-sheet   -> catalog sheet validation (issue "catalog")
-#   import-sheet  -> services that store a vendor's sheet
 
 
 if __name__ == "__main__":  # pragma: no cover

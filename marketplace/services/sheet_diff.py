@@ -70,7 +70,11 @@ class SheetDiff:
 def diff_price_sheet(session: Session, actor: User, sheet_id: int) -> SheetDiff:
     """The diff of a validated sheet against the active version, or of an activated sheet
     against the version before it."""
-    sheet = get_scoped(session, actor, PriceSheet, sheet_id)
+    return diff_sheet(session, get_scoped(session, actor, PriceSheet, sheet_id))
+
+
+def diff_sheet(session: Session, sheet: PriceSheet) -> SheetDiff:
+    """The diff of a sheet the caller may already see (see :func:`diff_price_sheet`)."""
     if sheet.status in (SheetStatus.INVALID, SheetStatus.UPLOADED):
         return SheetDiff(sheet, None)
     baseline = _baseline(session, sheet)
