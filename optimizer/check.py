@@ -217,10 +217,11 @@ def _check_bound(instance: Instance, plan: dict, out: list[Violation]) -> None:
         return
     if bound > total:
         out.append(Violation("plan", f"lower_bound {bound} is above total_cost {total}"))
-    gap = plan.get("gap")
+    gap = _dec(plan.get("gap"))
     expected = float((total - bound) / total) if total > 0 else 0.0
-    if not isinstance(gap, int | float) or abs(gap - expected) > 1e-6:
-        out.append(Violation("plan", f"gap {gap!r} stated, {expected:.6g} from total and bound"))
+    if gap is None or abs(float(gap) - expected) > 1e-6:
+        out.append(Violation("plan", f"gap {plan.get('gap')!r} stated, {expected:.6g} from "
+                                     f"total and bound"))
     slack = total * Decimal(repr(instance.options.mip_gap)) + CENT
     if plan.get("status") == "optimal" and total - bound > slack:
         out.append(Violation("plan", f"status optimal but the gap {expected:.6g} exceeds "

@@ -44,9 +44,12 @@ class Formulation:
     w: dict[tuple[str, str], LpVariable] = field(default_factory=dict)
     z: dict[tuple[str, int], LpVariable] = field(default_factory=dict)
     q: dict[tuple[str, int], LpVariable] = field(default_factory=dict)
+    v: dict[tuple[str, str, int], LpVariable] = field(default_factory=dict)
+    site_offers: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     segments: dict[str, list[Segment]] = field(default_factory=dict)  # offers priced by tiers
     thresholds: dict[tuple[str, str], float] = field(default_factory=dict)  # w's floor value
     cost: list[tuple[LpVariable, float]] = field(default_factory=list)
+    split_sites: bool = False  # tier segments per site as well as on the pool
 
     def packs(self) -> Packs:
         """The whole packs of the solution held in the variables."""
@@ -78,7 +81,11 @@ class Formulation:
             if seg is None:
                 return None
             values[self.z[(offer_id, seg.tier)]] = 1.0
-            values[self.q[(offer_id, seg.tier)]] = float(n)
+            if self.split_sites:
+                for key in self.site_offers[offer_id]:
+                    values[self.v[(key[0], offer_id, seg.tier)]] = float(packs.get(key, 0))
+            else:
+                values[self.q[(offer_id, seg.tier)]] = float(n)
         for key, var in self.y.items():
             values[var] = 1.0 if floor.get(key, 0.0) > 0 or var.lowBound == 1 else 0.0
         for key, var in self.w.items():
@@ -91,14 +98,15 @@ class Formulation:
 
 
 def build(st: Structure, *, sites: Iterable[str] | None = None,
-          prices: dict[str, Decimal] | None = None, name: str = "pooled") -> Formulation:
+          prices: dict[str, Decimal] | None = None, name: str = "pooled",
+          split_sites: bool = False) -> Formulation:
     """Build the MIP for the presolved instance.
 
     `sites` restricts the model to some sites. `prices` prices every offer
     linearly at a fixed price per pack and drops the pooled rules (minimum
     order quantity, capacity): a per-site relaxation used for bounds and starts.
     """
-    model = Formulation(LpProblem(name, LpMinimize), st)
+    model = Formulation(LpProblem(name, LpMinimize), st, split_sites=split_sites)
     keep = None if sites is None else set(sites)
     pairs = [k for k in st.ub if keep is None or k[0] in keep]
     _add_packs(model, pairs)
@@ -135,32 +143,39 @@ def _add_coverage(model: Formulation, keep: set[str] | None) -> None:
         if q == upper:
             _con(model, terms, LpConstraintEQ, float(q), f"cover[{site},{item}]")
             continue
-        _con(model, terms, LpConstraintGE, float(q), f"cover[{site},{item}]")
+        # One pack at least as large as the need covers it: coefficients above q are cut to q.
+        tight = [(model.x[(site, o)], float(min(offers[o].pack_size, q))) for o in offer_ids]
+        _con(model, tight, LpConstraintGE, float(q), f"cover[{site},{item}]")
         if most > upper:
             _con(model, terms, LpConstraintLE, float(upper), f"overbuy[{site},{item}]")
 
 
 def _add_tiers(model: Formulation) -> None:
     st = model.structure
-    by_offer: dict[str, list] = defaultdict(list)
-    for (_, o), var in model.x.items():
-        by_offer[o].append(var)
-    for offer_id, xs in by_offer.items():
+    by_offer: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for key in model.x:
+        by_offer[key[1]].append(key)
+    for offer_id, keys in by_offer.items():
         segs = st.segments[offer_id]
         offer = st.instance.offer_by_id[offer_id]
-        total = sum(st.ub[(s, offer_id)] for s in st.sites_of_offer[offer_id])
+        model.site_offers[offer_id] = keys
+        xs = [model.x[k] for k in keys]
         if len(segs) == 1 and segs[0].lo <= 1:
             model.cost.extend((var, float(segs[0].price)) for var in xs)
-            if offer.max_packs is not None and total > offer.max_packs:
+            if offer.max_packs is not None and sum(st.ub[k] for k in keys) > offer.max_packs:
                 _con(model, [(v, 1.0) for v in xs], LpConstraintLE, float(offer.max_packs),
                      f"capacity[{offer_id}]")
             continue
-        _add_segments(model, offer_id, segs, xs)
+        model.segments[offer_id] = segs
+        if model.split_sites:
+            _add_site_segments(model, offer_id, segs, keys)
+        else:
+            _add_segments(model, offer_id, segs, xs)
 
 
 def _add_segments(model: Formulation, offer_id: str, segs: list[Segment], xs: list) -> None:
+    """Multiple-choice tier segments on the pooled packs: z picks one, q carries the packs."""
     add = model.prob.add_variable
-    model.segments[offer_id] = segs
     pool = [(v, -1.0) for v in xs]
     choice = []
     for seg in segs:
@@ -169,14 +184,47 @@ def _add_segments(model: Formulation, offer_id: str, segs: list[Segment], xs: li
         model.z[(offer_id, seg.tier)], model.q[(offer_id, seg.tier)] = z, q
         pool.append((q, 1.0))
         choice.append((z, 1.0))
-        _con(model, [(q, 1.0), (z, -float(seg.lo))], LpConstraintGE, 0.0,
-             f"tier_min[{offer_id},{seg.tier + 1}]")
-        _con(model, [(q, 1.0), (z, -float(seg.hi))], LpConstraintLE, 0.0,
-             f"tier_max[{offer_id},{seg.tier + 1}]")
+        _add_segment_range(model, offer_id, seg, z, [(q, 1.0)])
         model.cost.append((q, float(seg.price)))
         if seg.intercept:
             model.cost.append((z, float(seg.intercept)))
     _con(model, pool, LpConstraintEQ, 0.0, f"pooled[{offer_id}]")
+    _con(model, choice, LpConstraintLE, 1.0, f"one_tier[{offer_id}]")
+
+
+def _add_segment_range(model: Formulation, offer_id: str, seg: Segment, z, pooled) -> None:
+    _con(model, [*pooled, (z, -float(seg.lo))], LpConstraintGE, 0.0,
+         f"tier_min[{offer_id},{seg.tier + 1}]")
+    _con(model, [*pooled, (z, -float(seg.hi))], LpConstraintLE, 0.0,
+         f"tier_max[{offer_id},{seg.tier + 1}]")
+
+
+def _add_site_segments(model: Formulation, offer_id: str, segs: list[Segment],
+                       keys: list[tuple[str, str]]) -> None:
+    """Tier segments with each site's packs split by tier: v[s,o,t] <= ub[s,o] * z[o,t]."""
+    add = model.prob.add_variable
+    st = model.structure
+    split = {k: [(model.x[k], -1.0)] for k in keys}
+    choice = []
+    for seg in segs:
+        z = add(f"z({offer_id},{seg.tier})", 0, 1, LpBinary)
+        model.z[(offer_id, seg.tier)] = z
+        choice.append((z, 1.0))
+        pooled = []
+        for k in keys:
+            top = min(st.ub[k], seg.hi)
+            v = add(f"v({k[0]},{offer_id},{seg.tier})", 0, top, LpContinuous)
+            model.v[(k[0], offer_id, seg.tier)] = v
+            split[k].append((v, 1.0))
+            pooled.append((v, 1.0))
+            model.cost.append((v, float(seg.price)))
+            _con(model, [(v, 1.0), (z, -float(top))], LpConstraintLE, 0.0,
+                 f"tier_site[{k[0]},{offer_id},{seg.tier + 1}]")
+        _add_segment_range(model, offer_id, seg, z, pooled)
+        if seg.intercept:
+            model.cost.append((z, float(seg.intercept)))
+    for k, terms in split.items():
+        _con(model, terms, LpConstraintEQ, 0.0, f"by_tier[{k[0]},{offer_id}]")
     _con(model, choice, LpConstraintLE, 1.0, f"one_tier[{offer_id}]")
 
 

@@ -246,13 +246,18 @@ class Instance:
     # ---- derived instances ---------------------------------------------
     def restricted_to(self, member_ids: set[str] | frozenset[str]) -> Instance:
         """The same instance restricted to some members' sites and demands."""
-        sites = tuple(s for s in self.sites if s.member in member_ids)
-        site_ids = {s.id for s in sites}
+        sites = tuple(s for m in sorted(member_ids) for s in self.sites_by_member.get(m, ()))
+        return self.restricted_to_sites([s.id for s in sites])
+
+    def restricted_to_sites(self, site_ids: list[str]) -> Instance:
+        """The same instance restricted to some sites (and their members and demands)."""
+        sites = tuple(self.site_by_id[s] for s in site_ids)
+        member_ids = {s.member for s in sites}
         return replace(
             self,
             members=tuple(m for m in self.members if m.id in member_ids),
             sites=sites,
-            demands=tuple(d for d in self.demands if d.site in site_ids),
+            demands=tuple(d for s in site_ids for d in self.demands_by_site.get(s, ())),
             exclusions=tuple(e for e in self.exclusions if e.member in member_ids),
         )
 
