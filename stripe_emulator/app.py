@@ -31,6 +31,7 @@ from stripe_emulator.store import DEFAULT_API_VERSION, IdempotencyRecord, Reques
 from stripe_emulator.webhooks import Dispatcher
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
+ACCOUNT_SCOPED = ("retrieve_balance",)  # handlers that honour the Stripe-Account header
 
 
 @dataclass
@@ -104,7 +105,7 @@ class Emulator:
             return self._fault_before(fault, request_id)
         try:
             api_key = self._authenticate(headers)
-            query = split.query if method in ("GET", "DELETE") else body.decode("utf-8")
+            query = split.query if method in ("GET", "DELETE") else body.decode("utf-8", "replace")
             pairs = parse_qsl(query, keep_blank_values=True)
             decoded = params.decode(pairs)
             route = self.router.match(method, split.path)
@@ -113,6 +114,10 @@ class Emulator:
                                       f"Unrecognized request URL ({method}: {split.path}). "
                                       "Please see https://stripe.com/docs or we can help at "
                                       "https://support.stripe.com/.")
+            if headers.get("stripe-account") and route[0].__name__ not in ACCOUNT_SCOPED:
+                raise errors.invalid_request(
+                    "This emulator acts on connected accounts only through Transfers; the "
+                    f"Stripe-Account header is supported on {', '.join(ACCOUNT_SCOPED)} only.")
         except ApiError as exc:
             return self._error_response(exc, request_id)
         ctx = RequestContext(request_id, headers.get("idempotency-key") if method == "POST" else None,
@@ -128,15 +133,23 @@ class Emulator:
     def _fault_before(self, fault: Fault, request_id: str) -> Response:
         if fault.fault == "reset":
             return Response(0, action="reset", delay=fault.delay)
-        error = errors.server_error() if fault.fault == "error_500" else errors.rate_limited(fault.code)
+        if fault.fault == "error_500":
+            error = errors.server_error()
+        elif fault.fault == "error_409":
+            error = errors.in_progress()
+        else:
+            error = errors.rate_limited(fault.code)
         return self._error_response(error, request_id)
 
     def _authenticate(self, headers: Mapping[str, str]) -> str:
         header = headers.get("authorization", "")
         scheme, _, credential = header.partition(" ")
         if scheme.lower() == "basic":
-            credential = base64.b64decode(credential + "==").decode("utf-8", "replace")
-            credential = credential.split(":", 1)[0]
+            try:
+                decoded = base64.b64decode(credential + "==").decode("utf-8", "replace")
+            except ValueError:
+                decoded = ""
+            credential = decoded.split(":", 1)[0]
         elif scheme.lower() != "bearer":
             credential = ""
         if not credential:

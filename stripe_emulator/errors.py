@@ -124,3 +124,12 @@ def rate_limited(code: str = "rate_limit") -> ApiError:
 
 def server_error() -> ApiError:
     return ApiError(500, "api_error", "An unknown error occurred (injected by the emulator).")
+
+
+def in_progress() -> ApiError:
+    """409: another request with the same idempotency key is still running."""
+    return ApiError(
+        409, "idempotency_error",
+        "There is currently another in-progress request using this Idempotent Key (that "
+        "probably means you submitted twice, and the other request is still going through). "
+        "Please try again later.")

@@ -5,6 +5,9 @@ A fault matches a method and a path (``*`` globs allowed, e.g.
 requests:
 
 ``error_500``            500 api_error before anything is done (stripe retries it)
+``error_409``            409 idempotency_error "another in-progress request" before anything
+                         is done (real Stripe's answer to concurrent same-key requests;
+                         stripe retries it)
 ``error_429``            429 before anything is done; ``code`` ``rate_limit`` (default,
                          stripe-python does not retry it) or ``lock_timeout`` (sent with
                          ``Stripe-Should-Retry: true``, so stripe-python retries it)
@@ -23,7 +26,7 @@ import threading
 from dataclasses import asdict, dataclass
 from typing import Any
 
-BEFORE = ("error_500", "error_429", "reset")
+BEFORE = ("error_500", "error_409", "error_429", "reset")
 AFTER = ("timeout_after_commit", "reset_after_commit")
 KINDS = BEFORE + AFTER
 

@@ -8,7 +8,7 @@ import stripe
 
 PI_PARAMS = {"amount": 15_00, "currency": "usd", "payment_method": "pm_card_visa",
              "confirm": True, "payment_method_types": ["card"], "transfer_group": "cycle_9"}
-ALL_FAULTS = ["error_500", "reset", "timeout_after_commit", "reset_after_commit"]
+ALL_FAULTS = ["error_500", "error_409", "reset", "timeout_after_commit", "reset_after_commit"]
 
 
 def onboarded_vendor(emu, client: stripe.StripeClient) -> str:

@@ -199,3 +199,17 @@ def test_refunding_more_than_charged_is_a_400(client):
         client.v1.refunds.create(params={"payment_intent": pi.id, "amount": 1})
     assert again.value.code == "charge_already_refunded"
     assert client.v1.charges.retrieve(pi.latest_charge).amount_refunded == 10_00
+
+
+def test_saved_payment_methods_belong_to_one_customer(client):
+    alice = client.v1.customers.create(params={"payment_method": "pm_card_mastercard"})
+    bob = client.v1.customers.create()
+    saved = client.v1.customers.payment_methods.list(alice.id).data
+    assert [pm.card.brand for pm in saved] == ["mastercard"] and saved[0].customer == alice.id
+    paid = pay(client, saved[0].id, customer=alice.id)
+    assert paid.status == "succeeded" and paid.payment_method == saved[0].id
+    with pytest.raises(stripe.InvalidRequestError, match="attached to a Customer"):
+        pay(client, saved[0].id, customer=bob.id)
+    detached = client.v1.payment_methods.detach(saved[0].id)
+    assert detached.customer is None
+    assert client.v1.customers.payment_methods.list(alice.id).data == []

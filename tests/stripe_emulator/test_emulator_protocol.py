@@ -43,6 +43,12 @@ def test_unknown_parameters_and_urls_are_rejected_like_stripe(client, emu):
         assert "Unrecognized request URL" in missing.json()["error"]["message"]
 
 
+def test_stripe_account_header_is_refused_where_the_emulator_cannot_honour_it(client):
+    with pytest.raises(stripe.InvalidRequestError, match="Stripe-Account"):
+        client.v1.customers.create(options={"stripe_account": "acct_1"})
+    assert client.v1.customers.list().data == []
+
+
 def test_list_expansion_of_data_fields(client):
     client.v1.payment_intents.create(params={
         "amount": 1000, "currency": "usd", "payment_method": "pm_card_visa", "confirm": True,
