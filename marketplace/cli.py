@@ -68,7 +68,6 @@ def seed_demo_command() -> None:
 @click.option("--serve/--no-serve", default=True, help="Start the web server after seeding.")
 def demo(host: str, port: int, serve: bool) -> None:
     """Migrate DATABASE_URL, seed the demo alliance, print the logins and serve the app."""
-    os.environ.setdefault("SHAREDBUY_ENV", "development")
     config = _config(default_env="development")
     _ensure_sqlite_dir(config.database_url)
     migrate.upgrade(config.database_url)

@@ -8,8 +8,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 MIN_LENGTH = 10
 MAX_LENGTH = 200
 _hasher = PasswordHasher()
-# Verified when the email is unknown, so a wrong email costs as much time as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+_dummy_hashes: dict[int, str] = {}
 _COMMON = {"password12", "password123", "1234567890", "qwertyuiop", "letmein123", "childcare1"}
 
 
@@ -20,9 +19,17 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when ``password`` matches; never raises for a wrong or malformed hash."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+def _dummy_hash() -> str:
+    # Verified when the email is unknown, so a wrong email costs as much time as a wrong password.
+    key = id(_hasher)
+    if key not in _dummy_hashes:
+        _dummy_hashes[key] = _hasher.hash("not-a-real-password")
+    return _dummy_hashes[key]
 
 
 def needs_rehash(password_hash: str) -> bool:

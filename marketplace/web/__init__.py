@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter, Map
 
 from marketplace.web import (
     account,
@@ -28,6 +29,14 @@ BLUEPRINTS = [
 ]
 
 
+class IdConverter(IntegerConverter):
+    """``<id:name>``: a database id, 1 to 2**31 - 1 (anything else is a 404, not a database error)."""
+
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, min=1, max=2**31 - 1)
+
+
 def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["id"] = IdConverter
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -18,7 +19,7 @@ from wtforms.validators import (
 )
 
 from marketplace.services.passwords import MAX_LENGTH, MIN_LENGTH
-from marketplace.services.sites import MAX_CAPACITY
+from marketplace.services.sites import MAX_CAPACITY, SiteInput, check_site_input
 
 
 class WholeNumberField(IntegerField):
@@ -43,20 +44,35 @@ class WholeNumberField(IntegerField):
             raise StopValidation()  # the one clear message above is enough
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class Form(FlaskForm):
+    """Base form: text with control characters (NUL...) is refused next to its field."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field.data, str) and _CONTROL.search(field.data):
+                field.errors = [*field.errors, "Remove the invisible control characters from this field."]
+                valid = False
+        return valid
+
+
 def _required(what: str) -> DataRequired:
     return DataRequired(message=f"Enter {what}.")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A form with no fields: the CSRF token of an action button."""
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField("Email", validators=[_required("your email address"), Length(max=254)])
     password = PasswordField("Password", validators=[_required("your password"), Length(max=MAX_LENGTH)])
 
 
-class InviteOrganizationForm(FlaskForm):
+class InviteOrganizationForm(Form):
     organization_name = StringField("Organization name", validators=[
         _required("the organization's name"), Length(max=200, message="Use at most 200 characters.")])
     name = StringField("Contact person", validators=[_required("the person's name"), Length(max=200)])
@@ -65,14 +81,14 @@ class InviteOrganizationForm(FlaskForm):
         Email(message="Enter a valid email address, like name@example.org.")])
 
 
-class InviteUserForm(FlaskForm):
+class InviteUserForm(Form):
     name = StringField("Name", validators=[_required("the person's name"), Length(max=200)])
     email = EmailField("Email", validators=[
         _required("their email address"), Length(max=254),
         Email(message="Enter a valid email address, like name@example.org.")])
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(Form):
     name = StringField("Your name", validators=[_required("your name"), Length(max=200)])
     password = PasswordField("Choose a password", validators=[
         _required("a password"),
@@ -81,7 +97,7 @@ class AcceptInvitationForm(FlaskForm):
         _required("the password again"), EqualTo("password", message="The two passwords do not match.")])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField("Current password", validators=[_required("your current password")])
     new_password = PasswordField("New password", validators=[
         _required("a new password"),
@@ -91,7 +107,7 @@ class ChangePasswordForm(FlaskForm):
         EqualTo("new_password", message="The two passwords do not match.")])
 
 
-class SiteForm(FlaskForm):
+class SiteForm(Form):
     name = StringField("Site name", validators=[_required("the site's name"),
                                                 Length(max=200, message="Use at most 200 characters.")])
     address = StringField("Street address", validators=[Optional(), Length(max=300)])
@@ -103,3 +119,18 @@ class SiteForm(FlaskForm):
         validators=[InputRequired(message="Enter the licensed capacity."),
                     NumberRange(min=1, max=MAX_CAPACITY,
                                 message=f"Licensed capacity must be between 1 and {MAX_CAPACITY} children.")])
+
+    def to_input(self) -> SiteInput:
+        return SiteInput(name=self.name.data or "", address=self.address.data or "", city=self.city.data or "",
+                         zip_code=self.zip_code.data or "", region_code=self.region_code.data or "",
+                         licensed_capacity=self.licensed_capacity.data)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        # The service's own checks run too, so every problem shows at once, next to its field.
+        valid = super().validate(extra_validators)
+        for name, message in check_site_input(self.to_input()).items():
+            field = getattr(self, name)
+            if not field.errors:
+                field.errors = [message]
+                valid = False
+        return valid

@@ -43,6 +43,16 @@ def apply_errors(form: FlaskForm, error: ValidationError) -> None:
             form.form_errors.append(message)
 
 
+def search_text(name: str = "q") -> str:
+    """A search box's text: printable characters only, at most 100 of them."""
+    value = request.args.get(name, "")
+    return "".join(ch for ch in value if ch.isprintable())[:100].strip()
+
+
+def page_number(name: str = "page") -> int:
+    return min(max(request.args.get(name, 1, type=int) or 1, 1), 10_000)
+
+
 def is_safe_next(target: str | None) -> bool:
     """Only local paths are followed after login (no open redirect)."""
     return bool(target) and target.startswith("/") and not target.startswith("//") and "\\" not in target

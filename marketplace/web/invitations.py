@@ -59,7 +59,7 @@ def new(kind: str) -> Response | tuple[str, int] | str:
     return render_template("invitations/new.html", form=form, kind=kind), status
 
 
-@bp.post("/invitations/<int:invitation_id>/resend")
+@bp.post("/invitations/<id:invitation_id>/resend")
 @login_required
 def resend(invitation_id: int) -> Response:
     issued = invitations.resend_invitation(db(), actor(), signer(), invitation_id)
@@ -67,7 +67,7 @@ def resend(invitation_id: int) -> Response:
     return redirect(url_for("invitations.index"))
 
 
-@bp.post("/invitations/<int:invitation_id>/revoke")
+@bp.post("/invitations/<id:invitation_id>/revoke")
 @login_required
 def revoke(invitation_id: int) -> Response:
     invitation = invitations.revoke_invitation(db(), actor(), invitation_id)

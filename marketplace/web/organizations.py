@@ -7,10 +7,11 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from marketplace.errors import ValidationError
-from marketplace.models import OrgKind
+from marketplace.models import OrgKind, Role
 from marketplace.services import accounts, invitations, organizations
+from marketplace.services.scope import require_role
 from marketplace.web.forms import ConfirmForm, InviteUserForm
-from marketplace.web.helpers import actor, apply_errors, db, mailer, signer
+from marketplace.web.helpers import actor, apply_errors, db, mailer, search_text, signer
 from marketplace.web.invitations import announce
 
 bp = Blueprint("organizations", __name__)
@@ -21,22 +22,23 @@ bp = Blueprint("organizations", __name__)
 def index() -> str:
     kind_arg = request.args.get("kind", "")
     kind = OrgKind(kind_arg) if kind_arg in {k.value for k in OrgKind} else None
-    search = request.args.get("q", "")[:100]
+    search = search_text()
     rows = organizations.list_organizations(db(), actor(), kind=kind, search=search)
     return render_template("organizations/index.html", rows=rows, kind=kind, search=search)
 
 
-@bp.get("/organizations/<int:organization_id>")
+@bp.get("/organizations/<id:organization_id>")
 @login_required
 def detail(organization_id: int) -> str:
     organization = organizations.get_organization(db(), actor(), organization_id)
     return render_template("organizations/detail.html", organization=organization, confirm=ConfirmForm())
 
 
-@bp.route("/organizations/<int:organization_id>/invite", methods=["GET", "POST"])
+@bp.route("/organizations/<id:organization_id>/invite", methods=["GET", "POST"])
 @login_required
 def invite_user(organization_id: int) -> Response | tuple[str, int] | str:
     organization = organizations.get_organization(db(), actor(), organization_id)
+    require_role(actor(), Role.HUB_MANAGER)
     form = InviteUserForm()
     if form.validate_on_submit():
         try:
@@ -51,13 +53,13 @@ def invite_user(organization_id: int) -> Response | tuple[str, int] | str:
     return render_template("organizations/invite_user.html", form=form, organization=organization), status
 
 
-@bp.post("/organizations/<int:organization_id>/deactivate")
+@bp.post("/organizations/<id:organization_id>/deactivate")
 @login_required
 def deactivate(organization_id: int) -> Response:
     return _set_active(organization_id, False)
 
 
-@bp.post("/organizations/<int:organization_id>/reactivate")
+@bp.post("/organizations/<id:organization_id>/reactivate")
 @login_required
 def reactivate(organization_id: int) -> Response:
     return _set_active(organization_id, True)
@@ -70,13 +72,13 @@ def _set_active(organization_id: int, active: bool) -> Response:
     return redirect(url_for("organizations.detail", organization_id=organization.id))
 
 
-@bp.post("/users/<int:user_id>/deactivate")
+@bp.post("/users/<id:user_id>/deactivate")
 @login_required
 def deactivate_user(user_id: int) -> Response:
     return _set_user_active(user_id, False)
 
 
-@bp.post("/users/<int:user_id>/reactivate")
+@bp.post("/users/<id:user_id>/reactivate")
 @login_required
 def reactivate_user(user_id: int) -> Response:
     return _set_user_active(user_id, True)

@@ -10,23 +10,16 @@ from marketplace.errors import ValidationError
 from marketplace.models import Role
 from marketplace.services import sites
 from marketplace.services.scope import require_role
-from marketplace.services.sites import SiteInput
 from marketplace.web.forms import ConfirmForm, SiteForm
-from marketplace.web.helpers import actor, apply_errors, db
+from marketplace.web.helpers import actor, apply_errors, db, search_text
 
 bp = Blueprint("sites", __name__)
-
-
-def _input(form: SiteForm) -> SiteInput:
-    return SiteInput(name=form.name.data or "", address=form.address.data or "", city=form.city.data or "",
-                     zip_code=form.zip_code.data or "", region_code=form.region_code.data or "",
-                     licensed_capacity=form.licensed_capacity.data)
 
 
 @bp.get("/sites")
 @login_required
 def index() -> str:
-    search = request.args.get("q", "")[:100]
+    search = search_text()
     include_inactive = request.args.get("inactive") == "1"
     rows = sites.list_sites(db(), actor(), search=search, include_inactive=include_inactive)
     return render_template("sites/index.html", rows=rows, search=search, include_inactive=include_inactive)
@@ -39,7 +32,7 @@ def new() -> Response | tuple[str, int] | str:
     form = SiteForm()
     if form.validate_on_submit():
         try:
-            site = sites.create_site(db(), actor(), _input(form))
+            site = sites.create_site(db(), actor(), form.to_input())
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -48,14 +41,14 @@ def new() -> Response | tuple[str, int] | str:
     return render_template("sites/form.html", form=form, site=None), 422 if form.errors else 200
 
 
-@bp.get("/sites/<int:site_id>")
+@bp.get("/sites/<id:site_id>")
 @login_required
 def detail(site_id: int) -> str:
     site = sites.get_site(db(), actor(), site_id)
     return render_template("sites/detail.html", site=site, confirm=ConfirmForm())
 
 
-@bp.route("/sites/<int:site_id>/edit", methods=["GET", "POST"])
+@bp.route("/sites/<id:site_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(site_id: int) -> Response | tuple[str, int] | str:
     site = sites.get_site(db(), actor(), site_id)
@@ -63,7 +56,7 @@ def edit(site_id: int) -> Response | tuple[str, int] | str:
     form = SiteForm(obj=site)
     if form.validate_on_submit():
         try:
-            sites.update_site(db(), actor(), site.id, _input(form))
+            sites.update_site(db(), actor(), site.id, form.to_input())
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -72,7 +65,7 @@ def edit(site_id: int) -> Response | tuple[str, int] | str:
     return render_template("sites/form.html", form=form, site=site), 422 if form.errors else 200
 
 
-@bp.post("/sites/<int:site_id>/deactivate")
+@bp.post("/sites/<id:site_id>/deactivate")
 @login_required
 def deactivate(site_id: int) -> Response:
     site = sites.set_site_active(db(), actor(), site_id, False)
@@ -80,7 +73,7 @@ def deactivate(site_id: int) -> Response:
     return redirect(url_for("sites.detail", site_id=site.id))
 
 
-@bp.post("/sites/<int:site_id>/reactivate")
+@bp.post("/sites/<id:site_id>/reactivate")
 @login_required
 def reactivate(site_id: int) -> Response:
     site = sites.set_site_active(db(), actor(), site_id, True)

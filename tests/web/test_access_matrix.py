@@ -1,0 +1,127 @@
+"""Every route with an object id, tried by users of other organizations: never 2xx, never
+their data. A new route with an argument and no case below makes this test fail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import url_for
+from sqlalchemy import select
+
+from marketplace.models import Invitation, Organization, Site, User
+from tests.factories import World
+
+
+@dataclass(frozen=True)
+class Case:
+    """How to fill a route's arguments with objects of member X's side of alliance A,
+    who owns them (may GET them), and who must get a 404."""
+
+    values: Callable[[World], dict[str, object]]
+    owner: str | None
+    outsiders: tuple[str, ...]
+    secret: Callable[[World], str]
+
+
+OUTSIDERS = ("dy", "vendor", "other_hub", "dz")
+HUB_OUTSIDERS = ("dx", "dy", "vendor", "other_hub", "dz")
+
+
+def org(w: World) -> dict[str, object]:
+    return {"organization_id": w.member_x.id}
+
+
+def site(w: World) -> dict[str, object]:
+    return {"site_id": w.site_x.id}
+
+
+def user(w: World) -> dict[str, object]:
+    return {"user_id": w.dx.id}
+
+
+def invitation(w: World) -> dict[str, object]:
+    return {"invitation_id": w.invitation.invitation.id}
+
+
+CASES: dict[str, Case] = {
+    "organizations.detail": Case(org, "dx", OUTSIDERS, lambda w: w.member_x.name),
+    "organizations.invite_user": Case(org, "hub", OUTSIDERS, lambda w: w.member_x.name),
+    "organizations.deactivate": Case(org, None, OUTSIDERS, lambda w: w.member_x.name),
+    "organizations.reactivate": Case(org, None, OUTSIDERS, lambda w: w.member_x.name),
+    "organizations.deactivate_user": Case(user, None, OUTSIDERS, lambda w: w.dx.name),
+    "organizations.reactivate_user": Case(user, None, OUTSIDERS, lambda w: w.dx.name),
+    "sites.detail": Case(site, "dx", OUTSIDERS, lambda w: w.site_x.name),
+    "sites.edit": Case(site, "dx", OUTSIDERS, lambda w: w.site_x.name),
+    "sites.deactivate": Case(site, None, OUTSIDERS, lambda w: w.site_x.name),
+    "sites.reactivate": Case(site, None, OUTSIDERS, lambda w: w.site_x.name),
+    "invitations.resend": Case(invitation, None, HUB_OUTSIDERS, lambda w: w.invitation.invitation.email),
+    "invitations.revoke": Case(invitation, None, HUB_OUTSIDERS, lambda w: w.invitation.invitation.email),
+}
+# Arguments that are not object ids, and where they are tested instead.
+NOT_OBJECT_IDS = {
+    "static": "file names of public assets",
+    "invitations.new": "the kind of organization (member/vendor); hub-only, see test_invitations_web",
+    "auth.accept_invitation": "a signed token, see test_invitation_link_gives_nothing_to_others below",
+}
+
+
+def routes_with_arguments(app):
+    rules = [rule for rule in app.url_map.iter_rules() if rule.arguments]
+    return [(rule.endpoint, rule) for rule in sorted(rules, key=lambda rule: rule.rule)]
+
+
+def test_every_route_with_an_argument_has_a_case(app):
+    missing = [rule.rule for endpoint, rule in routes_with_arguments(app)
+               if endpoint not in CASES and endpoint not in NOT_OBJECT_IDS]
+    assert missing == [], f"add an access case to tests/web/test_access_matrix.py for {missing}"
+
+
+def snapshot(session, world):
+    session.expire_all()
+    return (
+        session.scalar(select(Organization.active).where(Organization.id == world.member_x.id)),
+        session.scalar(select(User.active).where(User.id == world.dx.id)),
+        session.scalar(select(Site.active).where(Site.id == world.site_x.id)),
+        session.scalars(select(Invitation.nonce, Invitation.revoked_at)
+                        .where(Invitation.id == world.invitation.invitation.id)).all(),
+    )
+
+
+def test_foreign_ids_are_404_without_foreign_data(app, session, world, make_client):
+    before = snapshot(session, world)
+    clients = {name: make_client(getattr(world, name)) for name in set(OUTSIDERS + HUB_OUTSIDERS + ("hub",))}
+    problems = []
+    for endpoint, rule in routes_with_arguments(app):
+        case = CASES.get(endpoint)
+        if case is None:
+            continue
+        with app.test_request_context():
+            url = url_for(endpoint, **case.values(world))
+        secret = case.secret(world)
+        for name in case.outsiders:
+            for method in sorted(rule.methods & {"GET", "POST"}):
+                response = clients[name].get(url) if method == "GET" else clients[name].post(url, {})
+                body = response.get_data(as_text=True)
+                if response.status_code != 404 or secret in body:
+                    problems.append(f"{method} {url} as {name}: {response.status_code}"
+                                    f"{' with foreign data' if secret in body else ''}")
+        if case.owner and "GET" in rule.methods:
+            response = clients.get(case.owner, None) or make_client(getattr(world, case.owner))
+            page = response.get(url)
+            assert page.status_code == 200 and secret in page.get_data(as_text=True), \
+                f"the owner ({case.owner}) cannot see {url}: the case is wrong"
+    assert problems == []
+    assert snapshot(session, world) == before, "a refused request changed data"
+
+
+def test_invitation_link_gives_nothing_to_others(world, make_client, client):
+    url = f"/invitations/accept/{world.invitation.token}"
+    for name in ("dy", "other_hub"):
+        response = make_client(getattr(world, name)).get(url)
+        assert response.status_code == 409
+        assert "invitee-secret" not in response.get_data(as_text=True)
+    forged = url[:-3] + ("aaa" if not url.endswith("aaa") else "bbb")
+    response = client.get(forged)
+    assert response.status_code == 400
+    assert "invitee-secret" not in response.get_data(as_text=True)
