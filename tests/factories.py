@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from marketplace.models import ROLE_FOR_KIND, Alliance, Organization, OrgKind, Site, User
+from marketplace.models import (
+    ROLE_FOR_KIND,
+    Alliance,
+    Category,
+    DeliveryTerms,
+    Item,
+    Organization,
+    OrgKind,
+    PriceSheet,
+    Site,
+    User,
+)
 from marketplace.services import passwords
 from marketplace.services.invitations import IssuedInvitation, invite_user
+from marketplace.services.price_sheets import Upload, activate_sheet, ingest_sheet
 from marketplace.services.tokens import TokenSigner
 
 PASSWORD = "correct-horse-battery"
@@ -103,3 +116,78 @@ def build_world(session: Session, signer: TokenSigner | None = None) -> World:
                              name="SECRET-Invitee")
     return World(hub, dx, dy, vendor, other_hub, dz, member_x, member_y, vendor_org,
                  site_x, site_y, site_z, invitation, signer)
+
+
+# ---------------------------------------------------------------- catalog and price sheets
+
+SHEET_HEADER = ["vendor_sku", "item", "description", "pack_size", "unit", "discount",
+                "tier1_min_packs", "tier1_price", "tier2_min_packs", "tier2_price", "max_packs",
+                "valid_from", "valid_to"]
+
+
+def make_category(session: Session, alliance: Alliance, slug: str = "food", name: str = "Food") -> Category:
+    category = Category(alliance=alliance, slug=slug, name=name)
+    session.add(category)
+    session.flush()
+    return category
+
+
+def make_item(session: Session, category: Category, slug: str | None = None, *, unit: str = "gal",
+              **values: Any) -> Item:
+    number = _n()
+    defaults: dict[str, Any] = {"name": f"Item {number}", "cacfp_creditable": True}
+    item = Item(alliance_id=category.alliance_id, category=category, slug=slug or f"item-{number}",
+                unit=unit, **(defaults | values))
+    session.add(item)
+    session.flush()
+    return item
+
+
+def sheet_csv(rows: list[dict[str, Any]], header: list[str] | None = None) -> bytes:
+    """A CSV price sheet: ``rows`` are cells by column name (missing ones are empty)."""
+    header = header or SHEET_HEADER
+    lines = [",".join(header)]
+    lines += [",".join(str(row.get(name, "")) for name in header) for row in rows]
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def make_terms(session: Session, vendor: Organization, regions: list[str] | None = None,
+               **values: Any) -> DeliveryTerms:
+    terms = DeliveryTerms(organization_id=vendor.id, regions=regions,
+                          **({"delivery_fee": Decimal("25.00")} | values))
+    session.add(terms)
+    session.flush()
+    return terms
+
+
+def make_price_sheet(session: Session, vendor: Organization, rows: list[dict[str, Any]], *,
+                     filename: str = "prices.csv", activate: bool = False,
+                     uploaded_by: User | None = None) -> PriceSheet:
+    """A sheet through the real intake (validated or rejected), activated when asked."""
+    sheet = ingest_sheet(session, vendor, Upload(sheet_csv(rows), filename), uploaded_by=uploaded_by)
+    if activate:
+        activate_sheet(session, sheet, activated_by=uploaded_by)
+    return sheet
+
+
+@dataclass
+class CatalogWorld:
+    """World A's catalog: item ``SECRET-Item`` (milk, gal) and vendor V's validated sheet
+    ``SECRET-prices.csv`` with terms; the objects the access matrix needs."""
+
+    category: Category
+    item: Item
+    sheet: PriceSheet
+    terms: DeliveryTerms
+
+
+def build_catalog_world(session: Session, world: World) -> CatalogWorld:
+    alliance = world.hub.organization.alliance
+    category = make_category(session, alliance)
+    item = make_item(session, category, "milk-whole-gal", name="SECRET-Item whole milk")
+    terms = make_terms(session, world.vendor_org, ["55372", "55379"])
+    sheet = make_price_sheet(session, world.vendor_org, [
+        {"vendor_sku": "SECRET-SKU-1", "item": item.slug, "pack_size": 4, "unit": "gal",
+         "tier1_min_packs": 1, "tier1_price": "15.96", "tier2_min_packs": 10, "tier2_price": "14.80"}],
+        filename="SECRET-prices.csv", uploaded_by=world.vendor)
+    return CatalogWorld(category, item, sheet, terms)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -170,6 +172,25 @@ def _apply(item: Item, data: ItemInput) -> None:
         setattr(item, name, name in data.attributes)
     item.reference_price = data.reference_price
     item.active = data.active
+
+
+def catalog_csv(session: Session, actor: User) -> bytes:
+    """The active items as CSV (id, name, unit, category, attributes) for vendors filling a sheet."""
+    items = session.scalars(scoped_select(actor, Item, Item.active.is_(True)).join(Item.category)
+                            .options(joinedload(Item.category))
+                            .order_by(Category.position, Category.name, Item.name))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["item", "name", "unit", "category", *ITEM_ATTRIBUTES])
+    for item in items:
+        writer.writerow([item.slug, _cell(item.name), item.unit, item.category.slug,
+                         *("yes" if getattr(item, name) else "" for name in ITEM_ATTRIBUTES)])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _cell(text: str) -> str:
+    # A spreadsheet must never read a name as a formula.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def catalog_refs(session: Session, alliance_id: int) -> dict[str, ItemRef]:

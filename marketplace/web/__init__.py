@@ -9,11 +9,14 @@ from marketplace.web import (
     account,
     audit,
     auth,
+    catalog,
     dashboard,
     health,
     invitations,
     organizations,
+    price_sheets,
     sites,
+    vendors,
 )
 
 BLUEPRINTS = [
@@ -25,6 +28,9 @@ BLUEPRINTS = [
     account.bp,
     audit.bp,
     health.bp,
+    catalog.bp,
+    price_sheets.bp,
+    vendors.bp,
     # Later modules add their blueprint here (catalog, cycles, payments...).
 ]
 

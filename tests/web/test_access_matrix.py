@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 from flask import url_for
 from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
 from marketplace.models import Invitation, Organization, Site, User
-from tests.factories import World
+from tests.factories import CatalogWorld, World, build_catalog_world
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,27 @@ def invitation(w: World) -> dict[str, object]:
     return {"invitation_id": w.invitation.invitation.id}
 
 
+def catalog_of(w: World) -> CatalogWorld:
+    """World A's catalog objects, made once per world on the world's own session."""
+    if not hasattr(w, "_catalog"):
+        w._catalog = build_catalog_world(object_session(w.hub), w)  # type: ignore[attr-defined]
+    return w._catalog  # type: ignore[attr-defined]
+
+
+def item(w: World) -> dict[str, object]:
+    return {"item_id": catalog_of(w).item.id}
+
+
+def sheet(w: World) -> dict[str, object]:
+    return {"sheet_id": catalog_of(w).sheet.id}
+
+
+def vendor(w: World) -> dict[str, object]:
+    catalog_of(w)
+    return {"vendor_id": w.vendor_org.id}
+
+
+CATALOG_OUTSIDERS = ("other_hub", "dz")
 CASES: dict[str, Case] = {
     "organizations.detail": Case(org, "dx", OUTSIDERS, lambda w: w.member_x.name),
     "organizations.invite_user": Case(org, "hub", OUTSIDERS, lambda w: w.member_x.name),
@@ -57,12 +79,23 @@ CASES: dict[str, Case] = {
     "sites.reactivate": Case(site, None, OUTSIDERS, lambda w: w.site_x.name),
     "invitations.resend": Case(invitation, None, HUB_OUTSIDERS, lambda w: w.invitation.invitation.email),
     "invitations.revoke": Case(invitation, None, HUB_OUTSIDERS, lambda w: w.invitation.invitation.email),
+    "catalog.detail": Case(item, "dx", CATALOG_OUTSIDERS, lambda w: catalog_of(w).item.name),
+    "catalog.edit": Case(item, "hub", CATALOG_OUTSIDERS, lambda w: catalog_of(w).item.name),
+    "price_sheets.detail": Case(sheet, "vendor", ("dx", "dy", "other_hub", "dz"),
+                                lambda w: catalog_of(w).sheet.filename),
+    "price_sheets.sheet_offers": Case(sheet, "vendor", ("dx", "dy", "other_hub", "dz"),
+                                      lambda w: catalog_of(w).sheet.filename),
+    "price_sheets.activate": Case(sheet, None, ("dx", "dy", "other_hub", "dz"),
+                                  lambda w: catalog_of(w).sheet.filename),
+    "vendors.detail": Case(vendor, "vendor", ("dx", "dy", "other_hub", "dz"), lambda w: w.vendor_org.name),
+    "vendors.terms": Case(vendor, "vendor", ("dx", "dy", "other_hub", "dz"), lambda w: w.vendor_org.name),
 }
 # Arguments that are not object ids, and where they are tested instead.
 NOT_OBJECT_IDS = {
     "static": "file names of public assets",
     "invitations.new": "the kind of organization (member/vendor); hub-only, see test_invitations_web",
     "auth.accept_invitation": "a signed token, see test_invitation_link_gives_nothing_to_others below",
+    "price_sheets.template": "the file type (csv/xlsx), see tests/web/test_price_sheets_web.py",
 }
 
 

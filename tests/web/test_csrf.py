@@ -14,6 +14,9 @@ ARGUMENTS = {
     "invitation_id": lambda w: w.invitation.invitation.id,
     "kind": lambda w: "member",
     "token": lambda w: w.invitation.token,
+    "item_id": lambda w: 1,  # CSRF is checked before the object is looked up
+    "sheet_id": lambda w: 1,
+    "vendor_id": lambda w: w.vendor_org.id,
 }
 
 

@@ -10,13 +10,14 @@ def nav(page: str) -> list[str]:
 
 def test_each_role_has_its_navigation_and_dashboard(world, make_client):
     hub = make_client(world.hub).get("/").get_data(as_text=True)
-    assert nav(hub) == ["Dashboard", "Organizations", "Sites", "Invitations", "Activity"]
+    assert nav(hub) == ["Dashboard", "Organizations", "Sites", "Invitations", "Activity",
+                        "Catalog", "Vendors", "Price sheets"]
     assert "Alliance overview" in hub and "Invite a member" in hub
     director = make_client(world.dx).get("/").get_data(as_text=True)
-    assert nav(director) == ["Dashboard", "Our sites", "Our organization"]
+    assert nav(director) == ["Dashboard", "Our sites", "Our organization", "Catalog"]
     assert "SECRET-Member-X" in director and "SECRET-Site-X" in director and "Add a site" in director
     vendor = make_client(world.vendor).get("/").get_data(as_text=True)
-    assert nav(vendor) == ["Dashboard", "Our company"]
+    assert nav(vendor) == ["Dashboard", "Our company", "Price sheets", "Terms and versions", "Catalog"]
     assert "SECRET-Vendor-V" in vendor and "Member Y" not in vendor
 
 
