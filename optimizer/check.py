@@ -36,14 +36,24 @@ def check_plan(instance: Instance, plan: dict[str, Any]) -> list[Violation]:
             out.append(Violation("plan", "an infeasible plan must list what cannot be met"))
         return out
     packs = _read_lines(instance, plan.get("lines") or [], out)
+    out += check_packs(instance, packs)
+    ev = evaluate(instance, packs)
+    _check_stated_deliveries(ev, plan, out)
+    _check_money(instance, ev, plan, out)
+    _check_members(plan, out)
+    _check_bound(instance, plan, out)
+    return out
+
+
+def check_packs(instance: Instance, packs: dict[tuple[str, str], int]) -> list[Violation]:
+    """Rules 1, 2, 3 and 5 for whole packs per (site id, offer id); ids must exist."""
+    out: list[Violation] = []
+    packs = {k: n for k, n in packs.items() if n}
     _check_allowed(instance, packs, out)
     _check_coverage(instance, packs, out)
     ev = evaluate(instance, packs)
     _check_pooled(instance, ev, out)
-    _check_deliveries(instance, ev, plan, out)
-    _check_money(instance, ev, plan, out)
-    _check_members(plan, out)
-    _check_bound(instance, plan, out)
+    _check_deliveries(instance, ev, out)
     return out
 
 
@@ -121,7 +131,7 @@ def _check_pooled(instance: Instance, ev: Evaluation, out: list[Violation]) -> N
                                       f"of {offer.max_packs}"))
 
 
-def _check_deliveries(instance: Instance, ev: Evaluation, plan: dict, out: list) -> None:
+def _check_deliveries(instance: Instance, ev: Evaluation, out: list) -> None:
     per_site: dict[str, int] = defaultdict(int)
     for (site, vendor_id), d in ev.deliveries.items():
         per_site[site] += 1
@@ -134,6 +144,9 @@ def _check_deliveries(instance: Instance, ev: Evaluation, plan: dict, out: list)
         if limit is not None and count > limit:
             out.append(Violation("5", f"site {site} gets deliveries from {count} vendors, "
                                       f"more than {limit}"))
+
+
+def _check_stated_deliveries(ev: Evaluation, plan: dict, out: list) -> None:
     stated = {(d.get("site"), d.get("vendor")): _dec(d.get("fee"))
               for d in plan.get("deliveries") or []}
     for key, d in ev.deliveries.items():

@@ -70,7 +70,7 @@ def _best_start(model: Formulation, starts: list[Packs]) -> tuple[dict | None, f
 
 
 def _keeps_rows(model: Formulation, values: dict) -> bool:
-    for con in model.prob.constraints.values():
+    for con in model.prob.constraints():
         activity = sum(coef * values.get(var, 0.0) for var, coef in con.items())
         lb, ub = con.getLb(), con.getUb()
         if (lb is not None and activity < lb - 1e-6) or (ub is not None and activity > ub + 1e-6):

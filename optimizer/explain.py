@@ -52,7 +52,7 @@ def _fewest_unmet(st: Structure, time_limit_s: float) -> list[tuple[str, str]]:
     slack = {}
     penalty = 10.0 * (1.0 + sum(abs(c) for _, c in model.cost))
     for (site, item), offers in st.offers_at.items():
-        con = prob.constraints.get(f"cover[{site},{item}]")
+        con = model.cover.get((site, item))
         if con is None or not offers:
             continue
         u = prob.add_variable(f"unmet({site},{item})", 0, 1, LpBinary)

@@ -50,6 +50,7 @@ class Formulation:
     thresholds: dict[tuple[str, str], float] = field(default_factory=dict)  # w's floor value
     cost: list[tuple[LpVariable, float]] = field(default_factory=list)
     split_sites: bool = False  # tier segments per site as well as on the pool
+    cover: dict[tuple[str, str], LpConstraint] = field(default_factory=dict)
 
     def packs(self) -> Packs:
         """The whole packs of the solution held in the variables."""
@@ -120,8 +121,10 @@ def build(st: Structure, *, sites: Iterable[str] | None = None,
     return model
 
 
-def _con(model: Formulation, pairs, sense, rhs: float, name: str) -> None:
-    model.prob.addConstraint(LpConstraint(LpAffineExpression(pairs), sense, name, rhs))
+def _con(model: Formulation, pairs, sense, rhs: float, name: str) -> LpConstraint:
+    con = LpConstraint(LpAffineExpression(pairs), sense, name, rhs)
+    model.prob.addConstraint(con)
+    return con
 
 
 def _add_packs(model: Formulation, pairs: list[tuple[str, str]]) -> None:
@@ -141,11 +144,13 @@ def _add_coverage(model: Formulation, keep: set[str] | None) -> None:
         terms = [(model.x[(site, o)], float(offers[o].pack_size)) for o in offer_ids]
         most = sum(offers[o].pack_size * st.ub[(site, o)] for o in offer_ids)
         if q == upper:
-            _con(model, terms, LpConstraintEQ, float(q), f"cover[{site},{item}]")
+            model.cover[(site, item)] = _con(model, terms, LpConstraintEQ, float(q),
+                                             f"cover[{site},{item}]")
             continue
         # One pack at least as large as the need covers it: coefficients above q are cut to q.
         tight = [(model.x[(site, o)], float(min(offers[o].pack_size, q))) for o in offer_ids]
-        _con(model, tight, LpConstraintGE, float(q), f"cover[{site},{item}]")
+        model.cover[(site, item)] = _con(model, tight, LpConstraintGE, float(q),
+                                         f"cover[{site},{item}]")
         if most > upper:
             _con(model, terms, LpConstraintLE, float(upper), f"overbuy[{site},{item}]")
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from optimizer.allocation import to_cents
 from optimizer.core import optimize
 from optimizer.evaluate import Packs
+from optimizer.explain import presolve_reasons
 from optimizer.instance import Instance
 from optimizer.solver import MipSettings
 from optimizer.structure import analyse
@@ -48,7 +49,7 @@ def standalone_cost(instance: Instance, member_id: str, time_limit_s: float | No
     opts = sub.options
     st = analyse(sub)
     if not st.feasible_so_far:
-        reasons = tuple(list(st.unmet.values()) + list(st.site_problems.values()))
+        reasons = tuple(dict.fromkeys(presolve_reasons(st)))
         return StandaloneResult(member_id, None, "infeasible", unmet=reasons,
                                 seconds=time.monotonic() - began)
     settings = MipSettings(time_limit=time_limit_s or opts.time_limit_s,

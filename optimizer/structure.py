@@ -216,9 +216,10 @@ def _check_sites(st: Structure) -> None:
             o = inst.offer_by_id[offers[0]]
             q, upper = st.need[key]
             if math.ceil(q / o.pack_size) * o.pack_size > upper:
-                st.unmet[key] = (f"site {site} needs {q} of {item}; the only usable offer "
-                                 f"({o.id}) comes in packs of {o.pack_size}, which overshoot "
-                                 f"the overbuy bound of {upper}")
+                q, upper = inst.coverage_bounds(site, item)
+                st.unmet[key] = (f"site {site} needs {q.normalize():f} of {item}; the only "
+                                 f"usable offer ({o.id}) comes in packs of {o.pack_size}, which "
+                                 f"overshoot the overbuy bound of {upper.normalize():f}")
     limit = inst.options.max_vendors_per_site
     if limit is None:
         return

@@ -1,0 +1,557 @@
+"""A constructive plan: greedy by landed cost, then repair. Used as the MIP start.
+
+`construct_start(instance)` returns whole packs per (site id, offer id). It keeps
+rules 1 and 2 for every demand it covers, and tries hard to keep rules 3 and 5
+(minimum order quantities, capacities, vendor minimums, max vendors per site);
+what it cannot keep it leaves uncovered rather than break. The plan is a start
+for the solver, never returned to a user unchecked.
+
+How: offers are priced at the tier their predicted pooled volume reaches; each
+site then picks, item by item, the option of least landed cost (packs at that
+price plus the delivery fees its vendors still charge) and improves its choice by
+closing or filling deliveries; pooled volumes are recomputed and the sites re-plan
+a few rounds. Offers whose pooled volume stays below their minimum are dropped,
+capacities are shed from the sites that lose least, and the sites re-plan.
+
+Prices here are float estimates for ranking choices only; no amount leaves this module.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from optimizer.instance import Instance, Offer
+
+SCENARIOS = (1.0, 0.3, 0.0)  # predicted volume: this share of every possible buyer
+ROUNDS = 4  # price -> plan -> pooled volume rounds
+REPAIRS = 6  # minimum-quantity / capacity repair rounds
+PENALTY = 1e7  # a broken vendor minimum or vendor limit in a site's plan
+
+
+@dataclass(frozen=True, eq=False)
+class Option:
+    """One way to cover one demand: packs per offer (one offer, or a mix of two)."""
+
+    item: str
+    parts: tuple[tuple[str, int], ...]  # (offer id, packs)
+    vendors: frozenset[str]
+    floors: tuple[tuple[str, float], ...]  # (vendor, floor value of these packs)
+    floor_at: dict[str, float]  # the same, by vendor
+
+
+def construct_start(instance: Instance, starts: int | None = None) -> dict[tuple[str, str], int]:
+    """A plan that keeps the rules as far as a greedy can: (site id, offer id) -> packs > 0.
+
+    `starts` price scenarios are tried (volume predicted from every site that may buy
+    an offer, then from fractions of it); the plan covering most demands at least
+    estimated cost wins. Default: 3, or 1 above 100,000 (site, offer) options.
+    """
+    planner = _Planner(instance)
+    if starts is None:
+        starts = 3 if planner.size <= 100_000 else 1
+    best, best_key = {}, None
+    for scale in SCENARIOS[: max(1, starts)]:
+        planner.reset(scale)
+        packs = planner.run()
+        key = (-planner.covered(), planner.cost_estimate())
+        if best_key is None or key < best_key:
+            best, best_key = packs, key
+    return best
+
+
+class _Planner:
+    def __init__(self, inst: Instance):
+        self.inst = inst
+        self.offers = inst.offer_by_id
+        self.banned: set[tuple[str, str]] = set()  # (site, offer) no longer usable
+        self.dropped: set[str] = set()  # offers no longer usable anywhere
+        self.terms = {v.id: (_number(v.min_order, 0.0), _number(v.free_delivery_over, math.inf),
+                             float(v.delivery_fee)) for v in inst.vendors}
+        self.options = {s.id: self._site_options(s.id) for s in inst.sites}
+        self.size = sum(len(opts) for by_item in self.options.values()
+                        for opts in by_item.values())
+        self.optimistic = self._optimistic_volume()
+        self.volume: dict[str, float] = {}
+        self.choice: dict[str, dict[str, Option]] = {}
+
+    def reset(self, scale: float) -> None:
+        self.banned.clear()
+        self.dropped.clear()
+        self.choice = {}
+        self.volume = {o: v * scale for o, v in self.optimistic.items()}
+
+    def covered(self) -> int:
+        return sum(len(chosen) for chosen in self.choice.values())
+
+    def cost_estimate(self) -> float:
+        """The plan's cost by rules 4-6 (exact tiers, fees), as a float for comparing plans."""
+        goods = sum(float(self.offers[o].cost(int(n))) for o, n in self._pooled().items())
+        floors: dict[tuple[str, str], float] = defaultdict(float)
+        for site, chosen in self.choice.items():
+            for option in chosen.values():
+                for vendor, value in option.floors:
+                    floors[(site, vendor)] += value
+        fees = 0.0
+        for (_, vendor), value in floors.items():
+            _, free_over, fee = self.terms[vendor]
+            fees += fee if value < free_over - 1e-9 else 0.0
+        return goods + fees
+
+    # ---- options -------------------------------------------------------
+    def _site_options(self, site: str) -> dict[str, list[Option]]:
+        out = {}
+        for demand in self.inst.demands_by_site.get(site, ()):
+            bounds = self.inst.coverage_bounds(site, demand.item)
+            offers = [o for o in self.inst.allowed_offers(site, demand.item)
+                      if o.max_packs != 0]
+            if bounds is None or not offers:
+                continue
+            out[demand.item] = _options_for(demand.item, bounds, offers)
+        return out
+
+    def _usable(self, site: str, option: Option) -> bool:
+        return all(o not in self.dropped and (site, o) not in self.banned
+                   for o, _ in option.parts)
+
+    def _optimistic_volume(self) -> dict[str, float]:
+        """Packs each offer would pool if every site that may take it did."""
+        volume: dict[str, float] = defaultdict(float)
+        for by_item in self.options.values():
+            for options in by_item.values():
+                for option in options:
+                    if len(option.parts) == 1:
+                        offer_id, packs = option.parts[0]
+                        volume[offer_id] += packs
+        return volume
+
+    # ---- prices --------------------------------------------------------
+    def unit_price(self, offer_id: str) -> float:
+        """Estimated price per pack at the predicted pooled volume."""
+        offer = self.offers[offer_id]
+        packs = max(int(self.volume.get(offer_id, 0)), offer.moq)
+        if offer.max_packs is not None:
+            packs = min(packs, offer.max_packs)
+        return float(offer.cost(packs)) / packs if packs > 0 else float(offer.tiers[0].price)
+
+    def option_cost(self, option: Option) -> float:
+        return sum(self.unit_price(o) * n for o, n in option.parts)
+
+    # ---- the rounds ----------------------------------------------------
+    def run(self) -> dict[tuple[str, str], int]:
+        for _ in range(ROUNDS):
+            self._plan_sites(self.options)
+            self.volume = self._pooled()
+        for _ in range(REPAIRS):
+            touched = self._repair_pooled()
+            if not touched:
+                break
+            self._plan_sites({s: self.options[s] for s in touched})
+            self.volume = self._pooled()
+        return self._packs()
+
+    def _plan_sites(self, sites: dict[str, dict[str, list[Option]]]) -> None:
+        prices = {o: self.unit_price(o) for o in self.offers}
+        for site, by_item in sites.items():
+            plan = _SitePlan(self, site, by_item, prices)
+            self.choice[site] = plan.solve(self.choice.get(site))
+
+    def _pooled(self) -> dict[str, float]:
+        pooled: dict[str, float] = defaultdict(float)
+        for chosen in self.choice.values():
+            for option in chosen.values():
+                for offer_id, packs in option.parts:
+                    pooled[offer_id] += packs
+        return pooled
+
+    def _users(self, offer_id: str) -> list[tuple[str, int]]:
+        return [(site, n) for site, chosen in self.choice.items()
+                for option in chosen.values() for o, n in option.parts if o == offer_id]
+
+    def _repair_pooled(self) -> set[str]:
+        """Drop offers below their minimum, shed capacity overflows; the sites to re-plan."""
+        touched: set[str] = set()
+        for offer_id, packs in self.volume.items():
+            offer = self.offers[offer_id]
+            if 0 < packs < offer.moq:
+                self.dropped.add(offer_id)
+                touched.update(site for site, _ in self._users(offer_id))
+            elif offer.max_packs is not None and packs > offer.max_packs:
+                touched.update(self._shed(offer, int(packs)))
+        return touched
+
+    def _shed(self, offer: Offer, packs: int) -> set[str]:
+        """Ban the offer at its smallest users until the rest fit its capacity."""
+        users = sorted(self._users(offer.id), key=lambda u: (u[1], u[0]))
+        shed = set()
+        for site, n in users:
+            if packs <= offer.max_packs:
+                break
+            self.banned.add((site, offer.id))
+            shed.add(site)
+            packs -= n
+        return shed
+
+    def _packs(self) -> dict[tuple[str, str], int]:
+        out: dict[tuple[str, str], int] = defaultdict(int)
+        for site, chosen in self.choice.items():
+            for option in chosen.values():
+                for offer_id, packs in option.parts:
+                    out[(site, offer_id)] += packs
+        return {k: v for k, v in out.items() if v > 0}
+
+
+class _SitePlan:
+    """One site's choice of options: cheapest by item, then delivery-aware local moves.
+
+    The site's cost (goods at estimated prices, fees not waived, penalties for broken
+    vendor minimums and vendor limits) is kept incrementally, so a move costs the
+    work of the vendors it touches.
+    """
+
+    def __init__(self, planner: _Planner, site: str, by_item: dict[str, list[Option]],
+                 prices: dict[str, float]):
+        self.terms = planner.terms
+        self.limit = planner.inst.options.max_vendors_per_site
+        self.options: dict[str, list[Option]] = {}
+        self.costs: dict[Option, float] = {}
+        for item, opts in by_item.items():
+            usable = [o for o in opts if planner._usable(site, o)]
+            if usable:
+                self.options[item] = usable
+                for o in usable:
+                    self.costs[o] = sum(prices[offer] * n for offer, n in o.parts)
+        self.by_vendor: dict[str, list[tuple[str, Option]]] = defaultdict(list)
+        for item, opts in self.options.items():
+            for o in opts:
+                for vendor in o.vendors:
+                    self.by_vendor[vendor].append((item, o))
+        self.chosen: dict[str, Option] = {}
+        self.floor_by_vendor: dict[str, float] = defaultdict(float)
+        self.items_by_vendor: dict[str, int] = defaultdict(int)
+
+    def vendor_cost(self, vendor_id: str, value: float, items: int) -> float:
+        """Fee not waived plus a penalty for a broken minimum, for one delivery (0 if none)."""
+        if items <= 0:
+            return 0.0
+        min_order, free_over, fee = self.terms[vendor_id]
+        extra = PENALTY if value < min_order - 1e-9 else 0.0
+        return extra + fee if value < free_over - 1e-9 else extra
+
+    def delta(self, changes: dict[str, Option]) -> float:
+        """Change of the site's cost if these items switched to these options."""
+        change = 0.0
+        floors: dict[str, float] = defaultdict(float)
+        items: dict[str, int] = defaultdict(int)
+        for item, new in changes.items():
+            old = self.chosen[item]
+            change += self.costs[new] - self.costs[old]
+            for vendor, value in old.floors:
+                floors[vendor] -= value
+                items[vendor] -= 1
+            for vendor, value in new.floors:
+                floors[vendor] += value
+                items[vendor] += 1
+        used_change = 0
+        for vendor, moved in floors.items():
+            n_old = self.items_by_vendor[vendor]
+            n_new = n_old + items[vendor]
+            value = self.floor_by_vendor[vendor]
+            change += self.vendor_cost(vendor, value + moved, n_new)
+            change -= self.vendor_cost(vendor, value, n_old)
+            used_change += (n_new > 0) - (n_old > 0)
+        if self.limit is not None and used_change:
+            used = sum(1 for n in self.items_by_vendor.values() if n > 0)
+            over_after = max(0, used + used_change - self.limit)
+            change += PENALTY * (over_after - max(0, used - self.limit))
+        return change
+
+    def apply(self, changes: dict[str, Option]) -> None:
+        for item, new in changes.items():
+            old = self.chosen.get(item)
+            if old is not None:
+                for vendor, value in old.floors:
+                    self.floor_by_vendor[vendor] -= value
+                    self.items_by_vendor[vendor] -= 1
+            for vendor, value in new.floors:
+                self.floor_by_vendor[vendor] += value
+                self.items_by_vendor[vendor] += 1
+            self.chosen[item] = new
+
+    def solve(self, previous: dict[str, Option] | None = None) -> dict[str, Option]:
+        """Choose the vendor set (drop/add/swap search over `_assign`), then polish with
+        delivery moves and item switches until nothing improves."""
+        start = frozenset(v for o in (previous or {}).values() for v in o.vendors)
+        _, chosen = self._vendor_search(start or frozenset(self.by_vendor))
+        self.apply(chosen)
+        for _ in range(100):
+            improved = False
+            best, found = -1e-6, None
+            for changes in self._closings() + self._openings():
+                value = self.delta(changes)
+                if value < best:
+                    best, found = value, changes
+            if found is not None:
+                self.apply(found)
+                improved = True
+            improved = self._switch_pass() or improved
+            if not improved:
+                break
+        return self.chosen
+
+    def _vendor_search(self, start: frozenset[str]) -> tuple[float, dict[str, Option]]:
+        memo: dict[frozenset[str], tuple[float, dict[str, Option], frozenset[str]]] = {}
+
+        def value(vendors: frozenset[str]):
+            if vendors not in memo:
+                memo[vendors] = self._assign(vendors)
+            return memo[vendors]
+
+        best = value(start)
+        everyone = frozenset(self.by_vendor)
+        for _ in range(50):
+            used = best[2]
+            moves = [used - {v} for v in used] + [used | {v} for v in everyone - used]
+            candidate = min((value(m) for m in moves), key=lambda r: r[0], default=best)
+            if candidate[0] >= best[0] - 1e-6:
+                swaps = [(used - {a}) | {b} for a in used for b in everyone - used]
+                candidate = min((value(m) for m in swaps), key=lambda r: r[0], default=best)
+                if candidate[0] >= best[0] - 1e-6:
+                    break
+            best = candidate
+        return best[0], best[1]
+
+    def _assign(self, vendors: frozenset[str]):
+        """Cheapest options within the vendor set, topped up to each vendor's minimum (or
+        that vendor dropped) and to free delivery where that costs less than the fee.
+        Returns (cost, choice, vendors used)."""
+        allowed = set(vendors)
+        while True:
+            chosen = {}
+            for item, opts in self.options.items():
+                inside = [o for o in opts if o.vendors <= allowed]
+                if not inside:
+                    return math.inf, {}, frozenset()
+                chosen[item] = min(inside, key=self.costs.__getitem__)
+            floors: dict[str, float] = defaultdict(float)
+            for option in chosen.values():
+                for vendor, amount in option.floors:
+                    floors[vendor] += amount
+            short = [v for v, f in floors.items() if f < self.terms[v][0] - 1e-9]
+            for vendor in short:
+                changes = _top_up(self, chosen, floors, vendor, self.terms[vendor][0], allowed)
+                if changes is None:
+                    allowed.discard(vendor)
+                    break
+                _merge(chosen, floors, changes)
+            else:
+                break
+        fees = 0.0
+        for vendor in list(floors):
+            min_order, free_over, fee = self.terms[vendor]
+            if floors[vendor] >= free_over - 1e-9 or floors[vendor] <= 0:
+                continue
+            changes = _top_up(self, chosen, floors, vendor, free_over, allowed)
+            extra = math.inf if changes is None else sum(
+                self.costs[o] - self.costs[chosen[i]] for i, o in changes.items())
+            if extra < fee and all(_keeps_minimums(self, floors, chosen, changes)):
+                _merge(chosen, floors, changes)
+            else:
+                fees += fee
+        used = frozenset(v for v, f in floors.items() if f > 0)
+        if self.limit is not None and len(used) > self.limit:
+            fees += PENALTY * (len(used) - self.limit)
+        return sum(self.costs[o] for o in chosen.values()) + fees, chosen, used
+
+    def _switch_pass(self) -> bool:
+        """Switch single items to options of open vendors wherever that lowers the cost."""
+        improved = False
+        used = self._used()
+        for item in list(self.chosen):
+            current = self.chosen[item]
+            best, found = -1e-6, None
+            for alt in self.options[item]:
+                if alt is not current and alt.vendors <= used:
+                    value = self.delta({item: alt})
+                    if value < best:
+                        best, found = value, alt
+            if found is not None:
+                self.apply({item: found})
+                improved = True
+                used = self._used()
+        return improved
+
+    def _used(self) -> set[str]:
+        return {v for v, n in self.items_by_vendor.items() if n > 0}
+
+    def _closings(self) -> list[dict[str, Option]]:
+        """Close one delivery (its items go to the open vendors, or the cheapest other),
+        or replace it by an unused vendor (which also takes what it sells cheaper)."""
+        used = self._used()
+        unused = set(self.by_vendor) - used
+        out = []
+        for vendor in used:
+            items = [i for i, o in self.chosen.items() if vendor in o.vendors]
+            for extra in [None, *unused]:
+                changes = self._moved_off(vendor, items, used - {vendor}, extra)
+                if changes is not None:
+                    out.append(changes)
+        return out
+
+    def _moved_off(self, vendor: str, items: list[str], keep: set[str], extra: str | None):
+        allowed = keep | {extra} if extra is not None else keep
+        changes = {}
+        cost = self.costs.__getitem__
+        for item in items:
+            opts = self.options[item]
+            inside = [o for o in opts if o.vendors <= allowed]
+            if extra is None and not inside:
+                inside = [o for o in opts if vendor not in o.vendors]
+            if not inside:
+                return None
+            changes[item] = min(inside, key=cost)
+        if extra is not None:
+            for item, option in self.by_vendor[extra]:
+                current = changes.get(item) or self.chosen.get(item)
+                if (current is not None and option.vendors <= allowed
+                        and self.costs[option] < self.costs[current]):
+                    changes[item] = option
+        return changes
+
+    def _openings(self) -> list[dict[str, Option]]:
+        """Open an unused vendor with the items it sells cheaper, topped up to its minimum
+        order or free-delivery threshold with the items that cost least to move; or top up
+        an open vendor to its free-delivery threshold."""
+        used = self._used()
+        out = []
+        for vendor in self.by_vendor:
+            allowed = used | {vendor}
+            base: dict[str, Option] = {}
+            if vendor not in used:
+                for item, option in self.by_vendor[vendor]:
+                    best = base.get(item) or self.chosen.get(item)
+                    if (best is not None and option.vendors <= allowed
+                            and self.costs[option] < self.costs[best]):
+                        base[item] = option
+                if base:
+                    out.append(base)
+            min_order, free_over, _ = self.terms[vendor]
+            for target in {min_order, free_over} - {0.0, math.inf}:
+                filled = self._filled(vendor, base, target, allowed)
+                if filled:
+                    out.append(filled)
+        return out
+
+    def _filled(self, vendor: str, base: dict[str, Option], target: float, allowed: set[str]):
+        floor = self.floor_by_vendor[vendor]
+        for item, new in base.items():
+            floor += _at(new, vendor) - _at(self.chosen[item], vendor)
+        if floor >= target:
+            return None
+        ranked = []
+        for item, option in self.by_vendor[vendor]:
+            current = self.chosen.get(item)
+            gain = _at(option, vendor) - (_at(current, vendor) if current else 0.0)
+            if item in base or current is None or gain <= 0 or not option.vendors <= allowed:
+                continue
+            ranked.append(((self.costs[option] - self.costs[current]) / gain, item, option, gain))
+        ranked.sort(key=lambda r: r[0])
+        changes = dict(base)
+        for _, item, option, gain in ranked:
+            if item in changes:
+                continue
+            changes[item] = option
+            floor += gain
+            if floor >= target:
+                return changes
+        return None
+
+
+def _top_up(plan: _SitePlan, chosen: dict[str, Option], floors: dict[str, float],
+            vendor: str, target: float, allowed: set[str]) -> dict[str, Option] | None:
+    """Items to move to `vendor` (cheapest extra cost per floor value first) so that its
+    floor value reaches `target`; None if it cannot."""
+    floor = floors.get(vendor, 0.0)
+    costs = plan.costs
+    ranked = []
+    for item, option in plan.by_vendor[vendor]:
+        current = chosen.get(item)
+        if current is None or not option.vendors <= allowed:
+            continue
+        gain = option.floor_at[vendor] - current.floor_at.get(vendor, 0.0)
+        if gain > 0:
+            ranked.append(((costs[option] - costs[current]) / gain, item, option, gain))
+    ranked.sort(key=lambda r: r[0])
+    changes: dict[str, Option] = {}
+    for _, item, option, gain in ranked:
+        if floor >= target - 1e-9:
+            break
+        if item not in changes:
+            changes[item] = option
+            floor += gain
+    return changes if floor >= target - 1e-9 else None
+
+
+def _merge(chosen: dict[str, Option], floors: dict[str, float],
+           changes: dict[str, Option]) -> None:
+    for item, new in changes.items():
+        for vendor, amount in chosen[item].floors:
+            floors[vendor] -= amount
+        for vendor, amount in new.floors:
+            floors[vendor] += amount
+        chosen[item] = new
+
+
+def _keeps_minimums(plan: _SitePlan, floors: dict[str, float], chosen: dict[str, Option],
+                    changes: dict[str, Option]):
+    """Whether the vendors that lose items to `changes` still meet their minimum orders."""
+    after = defaultdict(float, floors)
+    for item, new in changes.items():
+        for vendor, amount in chosen[item].floors:
+            after[vendor] -= amount
+        for vendor, amount in new.floors:
+            after[vendor] += amount
+    for vendor, amount in after.items():
+        yield amount <= 1e-9 or amount >= plan.terms[vendor][0] - 1e-9
+
+
+def _at(option: Option, vendor: str) -> float:
+    return option.floor_at.get(vendor, 0.0)
+
+
+def _number(value, default: float) -> float:
+    return default if value is None else float(value)
+
+
+def _options_for(item: str, bounds, offers: list[Offer]) -> list[Option]:
+    """Every single offer that fits [q, U], and mixes: whole big packs, the rest in small ones."""
+    q, upper = bounds
+    seen: set[tuple[tuple[str, int], ...]] = set()
+    out = []
+
+    by_id = {o.id: o for o in offers}
+
+    def add(parts: tuple[tuple[str, int], ...], vendors: set[str]) -> None:
+        if parts not in seen:
+            seen.add(parts)
+            floors: dict[str, float] = defaultdict(float)
+            for offer_id, packs in parts:
+                floors[by_id[offer_id].vendor] += float(by_id[offer_id].floor_price) * packs
+            out.append(Option(item, parts, frozenset(vendors), tuple(floors.items()), floors))
+
+    for offer in offers:
+        packs = math.ceil(q / offer.pack_size)
+        if packs * offer.pack_size <= upper:
+            add(((offer.id, packs),), {offer.vendor})
+    for big in offers:
+        for small in offers:
+            if small.id == big.id or small.pack_size > big.pack_size:
+                continue
+            whole = int(q // big.pack_size)
+            for n_big in range(max(1, whole - 1), whole + 1):
+                rest = q - n_big * big.pack_size
+                n_small = math.ceil(rest / small.pack_size) if rest > 0 else 0
+                if n_small > 0 and q <= n_big * big.pack_size + n_small * small.pack_size <= upper:
+                    add(((big.id, n_big), (small.id, n_small)), {big.vendor, small.vendor})
+    return out
