@@ -11,25 +11,38 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, false, select
+from sqlalchemy import ColumnElement, Select, false, or_, select
 from sqlalchemy.orm import Session
 
 from marketplace.errors import NotFoundError, PermissionDeniedError
 from marketplace.models import (
     Alliance,
+    ApiToken,
     AuditEvent,
     Category,
+    Cycle,
+    CycleOfferVersion,
     DeliveryTerms,
+    DemandLine,
     Invitation,
     Item,
     LoginSession,
+    MemberShare,
+    Notification,
     Offer,
     OfferTier,
     OfferVersion,
+    OptimizationRun,
     Organization,
+    PlanDelivery,
+    PlanLine,
     PriceSheet,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    RecurringNeed,
     Role,
     Site,
+    SiteDelivery,
     User,
 )
 
@@ -158,3 +171,73 @@ for _model in (PriceSheet, OfferVersion, Offer, DeliveryTerms):
 @scope_rule(OfferTier)
 def _offer_tier(actor: User) -> ColumnElement[bool]:
     return OfferTier.offer_id.in_(select(Offer.id).where(visible(actor, Offer)))
+
+
+# ---------------------------------------------------------------- purchasing cycles
+
+# Needs and demand lines: the site's member (directors) and its hub; vendors never.
+scope_rule(RecurringNeed)(owned_by_organization(RecurringNeed.organization_id, roles=(Role.DIRECTOR,)))
+scope_rule(DemandLine)(owned_by_organization(DemandLine.organization_id, roles=(Role.DIRECTOR,)))
+
+
+@scope_rule(Cycle)
+def _cycle(actor: User) -> ColumnElement[bool]:
+    # The hub runs cycles; directors take part in every cycle of their alliance.
+    if actor.role in (Role.HUB_MANAGER, Role.DIRECTOR):
+        return Cycle.alliance_id == actor.alliance_id
+    return false()
+
+
+def _hub_cycle_ids(actor: User) -> Select[tuple[int]]:
+    return select(Cycle.id).where(Cycle.alliance_id == actor.alliance_id)
+
+
+# Runs (their instance and plan name every member's needs and costs): the hub only.
+@scope_rule(OptimizationRun)
+def _optimization_run(actor: User) -> ColumnElement[bool]:
+    if actor.role is Role.HUB_MANAGER:
+        return OptimizationRun.cycle_id.in_(_hub_cycle_ids(actor))
+    return false()
+
+
+@scope_rule(CycleOfferVersion)
+def _cycle_offer_version(actor: User) -> ColumnElement[bool]:
+    if actor.role is Role.HUB_MANAGER:
+        return CycleOfferVersion.cycle_id.in_(_hub_cycle_ids(actor))
+    return false()
+
+
+# A plan's rows and the shares: the hub, and each director for their own member.
+for _model in (PlanLine, PlanDelivery, MemberShare):
+    scope_rule(_model)(owned_by_organization(_model.member_id, roles=(Role.DIRECTOR,)))
+
+# Purchase orders: the hub and the vendor they are addressed to.
+scope_rule(PurchaseOrder)(owned_by_organization(PurchaseOrder.vendor_id, roles=(Role.VENDOR,)))
+
+
+def _po_part(model: Any) -> Rule:
+    """A purchase order's lines and deliveries: the hub, the PO's vendor, the site's director."""
+
+    def rule(actor: User) -> ColumnElement[bool]:
+        if actor.role is Role.HUB_MANAGER:
+            return model.member_id.in_(alliance_organization_ids(actor))
+        if actor.role is Role.VENDOR:
+            return model.purchase_order_id.in_(
+                select(PurchaseOrder.id).where(PurchaseOrder.vendor_id == actor.organization_id))
+        return model.member_id == actor.organization_id
+
+    return rule
+
+
+scope_rule(PurchaseOrderLine)(_po_part(PurchaseOrderLine))
+scope_rule(SiteDelivery)(_po_part(SiteDelivery))
+
+
+@scope_rule(Notification)
+def _notification(actor: User) -> ColumnElement[bool]:
+    return or_(Notification.user_id == actor.id, Notification.organization_id == actor.organization_id)
+
+
+@scope_rule(ApiToken)
+def _api_token(actor: User) -> ColumnElement[bool]:
+    return ApiToken.user_id == actor.id
