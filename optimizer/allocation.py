@@ -61,10 +61,13 @@ def member_charges(own: dict[str, int], standalone: dict[str, int | None]) -> di
 
     `own` is what each member's own lines and fees come to. Cost above a
     member's standalone cost moves onto the members with savings, in proportion
-    to their savings. The charges add up to `sum(own)` exactly. (If savings
-    cannot absorb it all, which a pooled plan no dearer than the union of the
-    standalone plans rules out, the rest goes to the members without a
-    standalone cost in proportion to their own cost.)
+    to their savings. The charges add up to `sum(own)` exactly.
+
+    When savings cannot absorb it all (possible only when shared capacities
+    keep the members' standalone plans from being carried out together, or a
+    pooled plan serves members who cannot buy alone) the rest goes to the
+    members without a standalone cost, in proportion to their own cost; if
+    every member has one, to all of them in proportion to their standalone cost.
     """
     charge = dict(own)
     excess = 0
@@ -82,7 +85,8 @@ def member_charges(own: dict[str, int], standalone: dict[str, int | None]) -> di
         charge[member] += share
     rest = excess - moved
     if rest:
-        others = [m for m in own if standalone.get(m) is None] or list(own)
-        for member, share in zip(others, split_cents(rest, [own[m] for m in others]), strict=True):
+        others = [m for m in own if standalone.get(m) is None]
+        weights = [own[m] for m in others] if others else [standalone[m] for m in own]
+        for member, share in zip(others or list(own), split_cents(rest, weights), strict=True):
             charge[member] += share
     return charge

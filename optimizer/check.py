@@ -207,14 +207,20 @@ def _check_members(plan: dict, out: list[Violation]) -> None:
                                      f"not total_cost {total}"))
     with_alone = Decimal(0)
     charged = Decimal(0)
+    above, below = [], False
     for m, cost in zip(members, costs, strict=True):
         alone = _dec(m.get("standalone_cost"))
         if alone is None:
             continue
         with_alone, charged = with_alone + alone, charged + cost
         if cost > alone:
-            out.append(Violation("plan", f"member {m.get('member')} is charged {cost}, more "
-                                         f"than its standalone cost {alone}"))
+            above.append(f"member {m.get('member')} is charged {cost}, more than its "
+                         f"standalone cost {alone}")
+        below = below or cost < alone
+    # Above standalone is unavoidable only when nobody else saves and nobody else could pay.
+    everyone_alone = all(_dec(m.get("standalone_cost")) is not None for m in members)
+    if above and (below or not everyone_alone):
+        out += [Violation("plan", text) for text in above]
     stated = _dec(plan.get("standalone_cost"))
     if stated is not None and stated != with_alone:
         out.append(Violation("plan", f"standalone_cost {stated} is not the members' sum "

@@ -45,12 +45,12 @@ def construct_start(instance: Instance, starts: int | None = None) -> dict[tuple
     """A plan that keeps the rules as far as a greedy can: (site id, offer id) -> packs > 0.
 
     `starts` price scenarios are tried (volume predicted from every site that may buy
-    an offer, then from fractions of it); the plan covering most demands at least
-    estimated cost wins. Default: 3, or 1 above 100,000 (site, offer) options.
+    an offer, then from a fraction of it); the plan covering most demands at least
+    estimated cost wins. Default: 2, or 1 above 20,000 (site, demand) options.
     """
     planner = _Planner(instance)
     if starts is None:
-        starts = 3 if planner.size <= 100_000 else 1
+        starts = 2 if planner.size <= 20_000 else 1
     best, best_key = {}, None
     for scale in SCENARIOS[: max(1, starts)]:
         planner.reset(scale)

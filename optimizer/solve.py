@@ -116,7 +116,8 @@ def solve(instance: Instance | dict, options: SolveOptions | None = None, *,
     finally:
         if runs is not None:
             runs.cancel()
-    if plan.status is not Status.INFEASIBLE and opts.explain:
+    stopped = should_stop is not None and should_stop()
+    if plan.status is not Status.INFEASIBLE and opts.explain and not stopped:
         budget = min(30.0, 0.25 * inst.options.time_limit_s)
         plan.notes += binding_notes(inst, plan.packs, evaluate(inst, plan.packs).total, budget)
     clock.phase("verify")
@@ -153,11 +154,13 @@ def _pooled(inst: Instance, st, clock: _Clock, should_stop) -> tuple[Plan, Outco
 
 def _plan_of(inst: Instance, outcome: Outcome) -> Plan:
     optimal = outcome.status == "optimal"
-    plan = priced_plan(inst, outcome.packs, Status.OPTIMAL if optimal else Status.FEASIBLE,
-                       outcome.bound)
+    bound = outcome.bound if outcome.bound is not None else outcome.lp_bound
+    plan = priced_plan(inst, outcome.packs, Status.OPTIMAL if optimal else Status.FEASIBLE, bound)
     plan.lp_bound = None if outcome.lp_bound is None else Decimal(repr(outcome.lp_bound)).quantize(
         Decimal("0.01"))
     plan.method, plan.solver, plan.log = dict(outcome.method), outcome.solver, list(outcome.log)
+    if outcome.bound is None and bound is not None:
+        plan.method["bound"] = "lp relaxation"
     return plan
 
 
@@ -194,6 +197,10 @@ def _with_members(inst: Instance, plan: Plan, outcome: Outcome,
     charges = member_charges(own, alone)
     plan.members = [_member_cost(m, charges[m], results.get(m)) for m in own]
     with_alone = [mc for mc in plan.members if mc.standalone_cost is not None]
+    if any(mc.cost > mc.standalone_cost for mc in with_alone):
+        plan.notes.append("the members' standalone plans cannot all be carried out together "
+                          "(they share offers' capacities), and pooling costs more than their "
+                          "sum: the difference is shared in proportion to standalone costs")
     if with_alone:
         plan.standalone_cost = sum((mc.standalone_cost for mc in with_alone), Decimal(0))
         plan.savings = plan.standalone_cost - sum((mc.cost for mc in with_alone), Decimal(0))
