@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 from dataclasses import dataclass
 from decimal import Decimal
@@ -146,9 +148,11 @@ def make_item(session: Session, category: Category, slug: str | None = None, *, 
 def sheet_csv(rows: list[dict[str, Any]], header: list[str] | None = None) -> bytes:
     """A CSV price sheet: ``rows`` are cells by column name (missing ones are empty)."""
     header = header or SHEET_HEADER
-    lines = [",".join(header)]
-    lines += [",".join(str(row.get(name, "")) for name in header) for row in rows]
-    return ("\r\n".join(lines) + "\r\n").encode()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([[str(row.get(name, "")) for name in header] for row in rows])
+    return out.getvalue().encode()
 
 
 def make_terms(session: Session, vendor: Organization, regions: list[str] | None = None,

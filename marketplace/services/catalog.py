@@ -7,6 +7,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
@@ -73,12 +74,17 @@ def check_item_input(data: ItemInput) -> dict[str, str]:
     return errors
 
 
-def is_price(value: Decimal, maximum: Decimal) -> bool:
-    """A finite amount above 0, at most ``maximum``, with at most 4 decimals."""
+def json_snapshot(obj: object, fields: list[str]) -> dict[str, Any]:
+    """``audit.snapshot`` with money as text (the audit log stores JSON)."""
+    return {k: str(v) if isinstance(v, Decimal) else v for k, v in snapshot(obj, fields).items()}
+
+
+def is_price(value: Decimal, maximum: Decimal, places: int = 4) -> bool:
+    """A finite amount above 0, at most ``maximum``, with at most ``places`` decimals."""
     if not value.is_finite() or not 0 < value <= maximum:
         return False
     exponent = value.normalize().as_tuple().exponent
-    return isinstance(exponent, int) and exponent >= -4
+    return isinstance(exponent, int) and exponent >= -places
 
 
 def list_categories(session: Session, actor: User) -> list[Category]:
@@ -122,7 +128,7 @@ def create_item(session: Session, actor: User, data: ItemInput) -> Item:
     session.add(item)
     session.flush()
     record_event(session, actor, "item.created", item, alliance_id=actor.alliance_id,
-                 after=snapshot(item, _FIELDS))
+                 after=json_snapshot(item, _FIELDS))
     session.commit()
     return item
 
@@ -134,10 +140,10 @@ def update_item(session: Session, actor: User, item_id: int, data: ItemInput) ->
     require_role(actor, Role.HUB_MANAGER)
     data = ItemInput(**{**data.__dict__, "slug": item.slug})
     _raise_if_invalid(session, actor, data, item)
-    before = snapshot(item, _FIELDS)
+    before = json_snapshot(item, _FIELDS)
     _apply(item, data)
     session.flush()
-    after = snapshot(item, _FIELDS)
+    after = json_snapshot(item, _FIELDS)
     if after != before:
         record_event(session, actor, "item.updated", item, alliance_id=actor.alliance_id,
                      before=before, after=after)

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from marketplace.errors import ValidationError
 from marketplace.models import DeliveryTerms, Organization, Role, Site, User
-from marketplace.services.audit import record_event, snapshot
-from marketplace.services.catalog import is_price
+from marketplace.services.audit import record_event
+from marketplace.services.catalog import is_price, json_snapshot
 from marketplace.services.price_sheets import get_vendor
 from marketplace.services.scope import require_role, scoped_select
 
@@ -60,8 +60,8 @@ def check_terms_input(data: TermsInput) -> dict[str, str]:
             errors["regions"] = f"List at most {MAX_REGIONS} regions."
     for name in ("delivery_fee", "free_delivery_over", "min_order"):
         value = getattr(data, name)
-        if value is not None and value != 0 and not is_price(value, MAX_AMOUNT):
-            errors[name] = "Enter an amount in dollars, like 25 or 25.00 (0 or more)."
+        if value is not None and value != 0 and not is_price(value, MAX_AMOUNT, places=2):
+            errors[name] = "Enter an amount in dollars and cents, like 25 or 25.00 (0 or more)."
     return errors
 
 
@@ -79,17 +79,17 @@ def update_delivery_terms(session: Session, actor: User, vendor_id: int, data: T
     if errors:
         raise ValidationError(field_errors=errors)
     terms = session.scalar(select(DeliveryTerms).where(DeliveryTerms.organization_id == vendor.id))
-    before = snapshot(terms, _FIELDS) if terms is not None else None
+    before = json_snapshot(terms, _FIELDS) if terms is not None else None
     if terms is None:
         terms = DeliveryTerms(organization_id=vendor.id)
         session.add(terms)
     apply_terms(terms, data)
     terms.updated_by_id = actor.id
     session.flush()
-    after = snapshot(terms, _FIELDS)
+    after = json_snapshot(terms, _FIELDS)
     if after != before:
         record_event(session, actor, "delivery_terms.updated", terms, alliance_id=vendor.alliance_id,
-                     before=_json(before), after=_json(after))
+                     before=before, after=after)
     session.commit()
     return terms
 
@@ -99,12 +99,6 @@ def apply_terms(terms: DeliveryTerms, data: TermsInput) -> None:
     terms.delivery_fee = data.delivery_fee or Decimal(0)
     terms.free_delivery_over = data.free_delivery_over
     terms.min_order = data.min_order
-
-
-def _json(values: dict[str, object] | None) -> dict[str, object] | None:
-    if values is None:
-        return None
-    return {k: str(v) if isinstance(v, Decimal) else v for k, v in values.items()}
 
 
 @dataclass(frozen=True)

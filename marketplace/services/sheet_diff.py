@@ -1,29 +1,29 @@
 """What a sheet changes, per SKU, against the version it replaces (or would replace).
 
-Prices are compared per item unit (the pack price divided by the pack size in the item's
-unit), so a SKU whose pack grew from 4 to 6 gal is not shown as 50 % dearer. With an
-unchanged pack size the percent is the same as the pack price's.
+The comparison is ``catalog.diff_offers`` on the offers stored for both sheets. Rises and
+falls are counted per item unit (a SKU whose pack grew from 4 to 6 gal at the same pack
+price got cheaper); with an unchanged pack that is the pack price's percent.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.diff import SheetDiff, diff_offers
 from catalog.records import OfferRecord
 from marketplace.models import OfferVersion, PriceSheet, SheetStatus, User
 from marketplace.services.scope import get_scoped
 from marketplace.services.sheet_storage import load_records
 
-PERCENT = Decimal("0.1")
-
 
 @dataclass(frozen=True)
-class SkuChange:
-    """One SKU: ``kind`` is new, dropped, changed or same. Prices are the first tier's, per pack."""
+class ChangeRow:
+    """One line of the diff table: ``kind`` is new, dropped or changed; prices are tier 1's."""
 
     kind: str
     vendor_sku: str
@@ -33,8 +33,9 @@ class SkuChange:
     new_price: Decimal | None = None
     old_pack: str = ""
     new_pack: str = ""
-    change_pct: Decimal | None = None  # per item unit
-    tiers_changed: bool = False
+    percent: Decimal | None = None  # per pack
+    unit_percent: Decimal | None = None  # per item unit
+    fields: tuple[str, ...] = ()
 
     @property
     def pack_changed(self) -> bool:
@@ -42,45 +43,65 @@ class SkuChange:
 
 
 @dataclass(frozen=True)
-class SheetDiff:
-    """The changes of ``sheet`` against ``baseline`` (None: the vendor's first sheet)."""
+class SheetChanges:
+    """The diff of ``sheet`` against ``baseline`` (None: nothing to compare with)."""
 
     sheet: PriceSheet
     baseline: PriceSheet | None
-    changes: list[SkuChange] = field(default_factory=list)
+    diff: SheetDiff | None
 
     def count(self, kind: str) -> int:
-        return sum(1 for c in self.changes if c.kind == kind)
+        if self.diff is None:
+            return 0
+        return {"new": len(self.diff.added), "dropped": len(self.diff.dropped),
+                "changed": len(self.diff.changed), "same": self.diff.unchanged}[kind]
 
     @property
     def rises(self) -> int:
-        return sum(1 for c in self.changes if c.change_pct is not None and c.change_pct > 0)
+        return sum(1 for row in self.rows if (row.unit_percent or 0) > 0)
 
     @property
     def falls(self) -> int:
-        return sum(1 for c in self.changes if c.change_pct is not None and c.change_pct < 0)
+        return sum(1 for row in self.rows if (row.unit_percent or 0) < 0)
 
-    def shown(self) -> list[SkuChange]:
-        """Everything but unchanged SKUs: new and dropped first, then the biggest changes."""
-        order = {"dropped": 0, "new": 1, "changed": 2}
-        rows = [c for c in self.changes if c.kind != "same"]
-        return sorted(rows, key=lambda c: (order[c.kind], -abs(c.change_pct or 0), c.vendor_sku))
+    @cached_property
+    def rows(self) -> list[ChangeRow]:
+        """Dropped and new SKUs first, then the changes, biggest (per unit) first."""
+        if self.diff is None:
+            return []
+        dropped = [_row("dropped", o, old=True) for o in self.diff.dropped]
+        added = [_row("new", o, old=False) for o in self.diff.added]
+        changed = [ChangeRow("changed", c.vendor_sku, c.new.item, c.new.description, c.old_price,
+                             c.new_price, _pack(c.old), _pack(c.new), c.percent, c.unit_price_percent,
+                             c.fields) for c in self.diff.changed]
+        changed.sort(key=lambda r: (-abs(r.unit_percent or 0), r.vendor_sku))
+        return dropped + added + changed
 
 
-def diff_price_sheet(session: Session, actor: User, sheet_id: int) -> SheetDiff:
+def _row(kind: str, offer: OfferRecord, *, old: bool) -> ChangeRow:
+    price, pack = offer.base_price, _pack(offer)
+    if old:
+        return ChangeRow(kind, offer.vendor_sku, offer.item, offer.description, old_price=price, old_pack=pack)
+    return ChangeRow(kind, offer.vendor_sku, offer.item, offer.description, new_price=price, new_pack=pack)
+
+
+def _pack(offer: OfferRecord) -> str:
+    return f"{offer.pack_size} {offer.pack_unit}".strip()
+
+
+def diff_price_sheet(session: Session, actor: User, sheet_id: int) -> SheetChanges:
     """The diff of a validated sheet against the active version, or of an activated sheet
     against the version before it."""
     return diff_sheet(session, get_scoped(session, actor, PriceSheet, sheet_id))
 
 
-def diff_sheet(session: Session, sheet: PriceSheet) -> SheetDiff:
+def diff_sheet(session: Session, sheet: PriceSheet) -> SheetChanges:
     """The diff of a sheet the caller may already see (see :func:`diff_price_sheet`)."""
     if sheet.status in (SheetStatus.INVALID, SheetStatus.UPLOADED):
-        return SheetDiff(sheet, None)
+        return SheetChanges(sheet, None, None)
     baseline = _baseline(session, sheet)
-    new = load_records(session, sheet.id)
     old = load_records(session, baseline.id) if baseline is not None else []
-    return SheetDiff(sheet, baseline, compare(old, new))
+    return SheetChanges(sheet, baseline, diff_offers(old, load_records(session, sheet.id)))
 
 
 def _baseline(session: Session, sheet: PriceSheet) -> PriceSheet | None:
@@ -93,38 +114,3 @@ def _baseline(session: Session, sheet: PriceSheet) -> PriceSheet | None:
     return session.scalar(select(PriceSheet).join(OfferVersion, OfferVersion.price_sheet_id == PriceSheet.id)
                           .where(OfferVersion.organization_id == sheet.organization_id,
                                  OfferVersion.number == version.number - 1))
-
-
-def compare(old: list[OfferRecord], new: list[OfferRecord]) -> list[SkuChange]:
-    """Per SKU (matched ignoring case): new, dropped, changed or the same."""
-    before = {o.vendor_sku.casefold(): o for o in old}
-    after = {o.vendor_sku.casefold(): o for o in new}
-    changes = []
-    for key, offer in after.items():
-        previous = before.get(key)
-        if previous is None:
-            changes.append(SkuChange("new", offer.vendor_sku, offer.item, offer.description,
-                                     new_price=offer.base_price, new_pack=_pack(offer)))
-        else:
-            changes.append(_change(previous, offer))
-    for key, offer in before.items():
-        if key not in after:
-            changes.append(SkuChange("dropped", offer.vendor_sku, offer.item, offer.description,
-                                     old_price=offer.base_price, old_pack=_pack(offer)))
-    return changes
-
-
-def _change(old: OfferRecord, new: OfferRecord) -> SkuChange:
-    old_unit = old.base_price / old.pack_size
-    new_unit = new.base_price / new.pack_size
-    pct = ((new_unit - old_unit) / old_unit * 100).quantize(PERCENT, rounding=ROUND_HALF_UP)
-    tiers_changed = old.tiers != new.tiers or old.discount != new.discount
-    same = (not tiers_changed and old.pack_size == new.pack_size and old.item == new.item
-            and old.max_packs == new.max_packs)
-    return SkuChange("same" if same else "changed", new.vendor_sku, new.item, new.description,
-                     old_price=old.base_price, new_price=new.base_price, old_pack=_pack(old),
-                     new_pack=_pack(new), change_pct=pct, tiers_changed=tiers_changed)
-
-
-def _pack(offer: OfferRecord) -> str:
-    return f"{offer.pack_size} {offer.pack_unit}".strip()

@@ -87,7 +87,7 @@ def detail(sheet_id: int) -> str:
     sheet = price_sheets.get_price_sheet(db(), actor(), sheet_id)
     errors = price_sheets.sheet_errors(sheet, page=page_number(), per_page=ERRORS_PER_PAGE)
     diff = diff_price_sheet(db(), actor(), sheet.id)
-    changes = paginate_list(diff.shown(), page_number("changes"), CHANGES_PER_PAGE)
+    changes = paginate_list(diff.rows, page_number("changes"), CHANGES_PER_PAGE)
     return render_template("price_sheets/detail.html", sheet=sheet, errors=errors, diff=diff,
                            changes=changes, confirm=ConfirmForm())
 
