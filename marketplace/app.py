@@ -48,7 +48,8 @@ def register_config(app: Flask, config: Config) -> None:
 def register_database(app: Flask, config: Config, session_factory: Callable[[], Session] | None) -> None:
     database = db.Database(db.make_engine(config.database_url), session_factory)
     db.init_app(app, database)
-    jobs.register_database(config.database_url, database.session_factory)
+    # Looked up at each job, so a replaced factory (tests) is the one jobs use too.
+    jobs.register_database(config.database_url, lambda: database.session_factory())
 
 
 def register_services(app: Flask, config: Config) -> None:
@@ -60,6 +61,7 @@ def register_services(app: Flask, config: Config) -> None:
 
 
 def register_templates(app: Flask) -> None:
-    app.jinja_env.globals.update(Role=Role, product_name="SharedBuy")
+    app.jinja_env.globals.update(Role=Role, product_name="SharedBuy",
+                                 is_development=app.extensions["sharedbuy.config"].env == "development")
     app.jinja_env.filters["when"] = lambda value: value.strftime("%b %d, %Y %H:%M UTC") if value else ""
     app.jinja_env.filters["day"] = lambda value: value.strftime("%b %d, %Y") if value else ""

@@ -35,7 +35,7 @@ def test_hub_manager_sees_the_whole_alliance(page, demo_server):
     screenshot(page, "01-login")
     log_in(page, demo_server, demo_server.login_for("Hub manager"))
     assert page.get_by_role("heading", level=1).inner_text() == "Alliance overview"
-    assert nav_items(page) == ["Dashboard", "Organizations", "Sites", "Invitations", "Activity"]
+    assert nav_items(page)[:5] == ["Dashboard", "Organizations", "Sites", "Invitations", "Activity"]
     screenshot(page, "02-hub-dashboard")
     page.locator("nav.mainnav").get_by_role("link", name="Sites").click()
     rows = page.locator("table tbody tr")
@@ -48,7 +48,8 @@ def test_director_sees_only_their_member(page, demo_server):
     director = demo_server.login_for("Center director", "New Horizon Academy")
     log_in(page, demo_server, director)
     assert page.get_by_role("heading", level=1).inner_text() == "New Horizon Academy"
-    assert nav_items(page) == ["Dashboard", "Our sites", "Our organization"]
+    assert nav_items(page)[:3] == ["Dashboard", "Our sites", "Our organization"]
+    assert "Invitations" not in nav_items(page)
     screenshot(page, "04-director-dashboard")
     page.locator("nav.mainnav").get_by_role("link", name="Our sites").click()
     names = page.locator("table tbody tr td:first-child").all_inner_texts()
@@ -82,7 +83,8 @@ def test_vendor_sees_its_company_only_and_logs_out(page, demo_server):
     vendor = demo_server.login_for("Vendor", "Prairie Clean Supply")
     log_in(page, demo_server, vendor)
     assert page.get_by_role("heading", level=1).inner_text() == "Prairie Clean Supply"
-    assert nav_items(page) == ["Dashboard", "Our company"]
+    assert nav_items(page)[:2] == ["Dashboard", "Our company"]
+    assert "Sites" not in nav_items(page) and "Invitations" not in nav_items(page)
     screenshot(page, "07-vendor-dashboard")
     page.goto(demo_server.url + "sites")
     assert page.locator("table tbody tr td").first.inner_text() == "No site matches."

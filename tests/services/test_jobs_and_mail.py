@@ -70,3 +70,17 @@ def test_mailer_sends_only_when_configured():
     host, port, calls, message = FakeSMTP.sent[0]
     assert (host, port, calls) == ("smtp.example.org", 2525, ["starttls", ("login", "u")])
     assert message["To"] == "a@example.org" and message.get_content().strip() == "Hello"
+
+
+def count_sites(database_url):
+    from sqlalchemy import func, select
+
+    from marketplace.models import Site
+
+    with jobs.job_session(database_url) as session:
+        return session.scalar(select(func.count(Site.id)))
+
+
+def test_thread_jobs_use_the_apps_sessions(app, database_url, world):
+    queue = jobs.ThreadQueue()
+    assert queue.enqueue(count_sites, database_url).future.result(timeout=10) == 3

@@ -8,16 +8,21 @@ def nav(page: str) -> list[str]:
     return re.findall(r">([^<>]+)</a>", block)
 
 
+HUB_ONLY = {"Organizations", "Invitations", "Activity"}
+
+
 def test_each_role_has_its_navigation_and_dashboard(world, make_client):
+    # Later modules add entries; these must be there, and no role gets another role's pages.
     hub = make_client(world.hub).get("/").get_data(as_text=True)
-    assert nav(hub) == ["Dashboard", "Organizations", "Sites", "Invitations", "Activity",
-                        "Catalog", "Vendors", "Price sheets"]
+    assert nav(hub)[:5] == ["Dashboard", "Organizations", "Sites", "Invitations", "Activity"]
     assert "Alliance overview" in hub and "Invite a member" in hub
     director = make_client(world.dx).get("/").get_data(as_text=True)
-    assert nav(director) == ["Dashboard", "Our sites", "Our organization", "Catalog"]
+    assert nav(director)[:3] == ["Dashboard", "Our sites", "Our organization"]
+    assert not HUB_ONLY & set(nav(director))
     assert "SECRET-Member-X" in director and "SECRET-Site-X" in director and "Add a site" in director
     vendor = make_client(world.vendor).get("/").get_data(as_text=True)
-    assert nav(vendor) == ["Dashboard", "Our company", "Price sheets", "Terms and versions", "Catalog"]
+    assert nav(vendor)[:2] == ["Dashboard", "Our company"]
+    assert not (HUB_ONLY | {"Sites", "Our sites"}) & set(nav(vendor))
     assert "SECRET-Vendor-V" in vendor and "Member Y" not in vendor
 
 
