@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -34,6 +35,7 @@ from catalog.xlsx_parts import choose_worksheet, uncached_formula_cells
 
 DEFAULT_MAX_ROWS = 250_000
 DELIMITERS = (",", ";", "\t", "|")
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ def read_csv(data: bytes | str, *, max_rows: int = DEFAULT_MAX_ROWS) -> RawSheet
 
 def sniff_delimiter(text: str) -> str:
     """The delimiter among `, ; tab |` that makes the header line yield the most known columns."""
-    line = text.split("\n", 1)[0].rstrip("\r")
+    line = _LINE_END.split(text, maxsplit=1)[0]
     best, best_score = ",", (-1, -1)
     for delimiter in DELIMITERS:
         cells = next(csv.reader([line], delimiter=delimiter), [])
@@ -175,7 +177,12 @@ def read_xlsx(data: bytes, *, max_rows: int = DEFAULT_MAX_ROWS) -> RawSheet:
 def _rejection(exc: Exception) -> FileRejectedError:
     from defusedxml import DefusedXmlException
 
-    if isinstance(exc, DefusedXmlException):
+    cause: BaseException | None = exc
+    for _depth in range(20):  # openpyxl wraps what it hits; chains are short
+        if cause is None or isinstance(cause, DefusedXmlException):
+            break
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(cause, DefusedXmlException):
         return UnsafeFileError("the workbook's XML declares entities or DTDs (an XML bomb?): "
                                "refused")
     return UnreadableFileError(f"the workbook cannot be read: {type(exc).__name__}: {exc}"[:300])

@@ -168,11 +168,13 @@ def _check_row(row: _Row, catalog: _Catalog | None, tier_columns: tuple) -> Offe
     description = row.get("description", _description) or ""
     pack_size, typed_size, unit_text, pack_unit, item_id = _pack(row, item, catalog)
     discount = row.get("discount", parse_discount) or "all_units"
-    tiers = _tiers(row, tier_columns)
+    numbered = _tiers(row, tier_columns)
+    tiers = tuple(tier for _k, tier in numbered)
     max_packs = row.get("max_packs", parse_whole)
-    if max_packs is not None and tiers and max_packs < tiers[0].min_packs:
-        row.fail("max_packs", f"max_packs {max_packs} is below tier1_min_packs "
-                 f"{tiers[0].min_packs}: the offer could never be bought")
+    first = numbered[0][1].min_packs if numbered and numbered[0][0] == 1 else None
+    if max_packs is not None and first is not None and max_packs < first:
+        row.fail("max_packs", f"max_packs {max_packs} is below tier1_min_packs {first}: "
+                 "the offer could never be bought")
     valid_from, valid_to = _dates(row)
     if row.errors:
         return None
@@ -218,8 +220,9 @@ def _pack(row: _Row, item: str | None, catalog: _Catalog | None) -> tuple[Any, .
     return Decimal(decimal_text(converted)), typed, unit_text, pack_unit, item_id
 
 
-def _tiers(row: _Row, tier_columns: tuple) -> tuple[Tier, ...]:
-    tiers: list[Tier] = []
+def _tiers(row: _Row, tier_columns: tuple) -> list[tuple[int, Tier]]:
+    """The tiers that parsed, each with its number k (tierk_...)."""
+    tiers: list[tuple[int, Tier]] = []
     previous: tuple[int, Tier] | None = None
     for k, min_col, price_col in tier_columns:
         if k > 1:
@@ -238,9 +241,9 @@ def _tiers(row: _Row, tier_columns: tuple) -> tuple[Tier, ...]:
         tier = Tier(min_packs, price)
         if previous is not None:
             _compare_tiers(row, previous, k, tier)
-        tiers.append(tier)
+        tiers.append((k, tier))
         previous = (k, tier)
-    return tuple(tiers)
+    return tiers
 
 
 def _compare_tiers(row: _Row, previous: tuple[int, Tier], k: int, tier: Tier) -> None:

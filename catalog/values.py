@@ -28,11 +28,12 @@ EXCEL_ERRORS = frozenset(
 
 _NUMBER = re.compile(
     r"(?P<sign>[-+]?)\s*(?P<cur>\$?)\s*(?P<sign2>[-+]?)"
-    r"(?P<int>\d{1,3}(?:,\d{3})+|\d*)(?:\.(?P<frac>\d*))?"
+    r"(?P<int>\d{1,3}(?:,\d{3})+|\d*)(?:\.(?P<frac>\d*))?",
+    re.ASCII,
 )
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?")
-_SLASH_DATE = re.compile(r"\d{1,4}[/.]\d{1,2}[/.]\d{1,4}")
-_SERIAL = re.compile(r"\d{5}(?:\.0+)?")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?", re.ASCII)
+_SLASH_DATE = re.compile(r"\d{1,4}[/.]\d{1,2}[/.]\d{1,4}", re.ASCII)
+_SERIAL = re.compile(r"\d{5}(?:\.0+)?", re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _FORMULA_START = frozenset("=+-@")
 _DISCOUNT_SPELLING = re.compile(r"[\s\-]+")
@@ -45,7 +46,7 @@ class BadValue(ValueError):
 def _number(text: str, *, money: bool) -> Decimal:
     match = _NUMBER.fullmatch(text)
     if match is None or (match["cur"] and not money) or not (match["int"] or match["frac"]):
-        if "," in text and "." not in text and re.fullmatch(r"[$\d,]+", text):
+        if "," in text and "." not in text and re.fullmatch(r"[$0-9,]+", text):
             raise BadValue(f"not a number: {text!r} (write decimals with a dot; commas "
                            "only between thousands, as in 1,234.50)")
         raise BadValue(f"not a number: {text!r}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+from typing import Any
 
 from defusedxml import ElementTree as SafeET
 
@@ -89,12 +90,22 @@ def uncached_formula_cells(archive: zipfile.ZipFile, path: str) -> set[tuple[int
                 continue
             if tag == "c":
                 column = _column_of(element.get("r"), column + 1)
-                names = {_local(child.tag) for child in element}
-                if "f" in names and "v" not in names and element.get("t") != "inlineStr":
+                if _uncached(element):
                     found.add((row_number, column))
             elif tag == "row":
                 element.clear()
     return found
+
+
+def _uncached(cell: Any) -> bool:
+    """A formula cell whose saved value is missing (an empty <v/> counts, except for text)."""
+    children = {_local(child.tag): child for child in cell}
+    if "f" not in children:
+        return False
+    value = children.get("v")
+    if value is None:
+        return cell.get("t") != "inlineStr"
+    return not value.text and cell.get("t") not in ("str", "inlineStr")
 
 
 def _column_of(reference: str | None, fallback: int) -> int:
