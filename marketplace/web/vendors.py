@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from marketplace.errors import ValidationError
 from marketplace.models import Role
 from marketplace.services import delivery_terms, offers, price_sheets
-from marketplace.services.delivery_terms import TermsInput
+from marketplace.services.delivery_terms import TermsInput, check_terms_input
 from marketplace.services.scope import require_role
 from marketplace.web.catalog_forms import TermsForm
 from marketplace.web.helpers import actor, apply_errors, db, page_number, search_text
@@ -52,17 +52,22 @@ def terms(vendor_id: int) -> Response | tuple[str, int]:
         form.delivery_fee.data = str(current.delivery_fee)
         form.free_delivery_over.data = "" if current.free_delivery_over is None else str(current.free_delivery_over)
         form.min_order.data = "" if current.min_order is None else str(current.min_order)
-    if form.validate_on_submit():
+    if form.is_submitted():
         data = TermsInput(regions=form.regions.data or "", every_region=bool(form.every_region.data),
                           delivery_fee=form.delivery_fee.amount,
                           free_delivery_over=form.free_delivery_over.amount, min_order=form.min_order.amount)
-        try:
-            delivery_terms.update_delivery_terms(db(), actor(), vendor.id, data)
-        except ValidationError as error:
-            apply_errors(form, error)
+        if not form.validate():
+            # Show the service's findings on the other fields too: every problem at once.
+            others = {k: v for k, v in check_terms_input(data).items() if not getattr(form, k).errors}
+            apply_errors(form, ValidationError(field_errors=others))
         else:
-            flash("Delivery terms saved.", "success")
-            return redirect(url_for("vendors.detail", vendor_id=vendor.id))
+            try:
+                delivery_terms.update_delivery_terms(db(), actor(), vendor.id, data)
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                flash("Delivery terms saved.", "success")
+                return redirect(url_for("vendors.detail", vendor_id=vendor.id))
     return render_template("vendors/terms.html", form=form, vendor=vendor), 422 if form.errors else 200
 
 
