@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from marketplace.errors import PermissionDeniedError
+from marketplace.errors import NotFoundError, PermissionDeniedError
 from marketplace.models import Organization, OrgKind, Role, Site, User
 from marketplace.services.audit import record_event, snapshot
 from marketplace.services.scope import get_scoped, require_role, scoped_select
@@ -44,10 +44,12 @@ def list_organizations(session: Session, actor: User, *, kind: OrgKind | None = 
 
 
 def get_organization(session: Session, actor: User, organization_id: int) -> Organization:
-    """One organization with its users and sites loaded."""
-    organization = get_scoped(session, actor, Organization, organization_id)
-    session.execute(select(Organization).where(Organization.id == organization.id)
-                    .options(selectinload(Organization.users), selectinload(Organization.sites)))
+    """One organization of ``actor``'s scope (its users and sites load with it)."""
+    query = scoped_select(actor, Organization, Organization.id == organization_id).options(
+        selectinload(Organization.users), selectinload(Organization.sites))
+    organization = session.scalar(query)
+    if organization is None:
+        raise NotFoundError()
     return organization
 
 
