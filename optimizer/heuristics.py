@@ -6,12 +6,16 @@ rules 1 and 2 for every demand it covers, and tries hard to keep rules 3 and 5
 what it cannot keep it leaves uncovered rather than break. The plan is a start
 for the solver, never returned to a user unchecked.
 
-How: offers are priced at the tier their predicted pooled volume reaches; each
-site then picks, item by item, the option of least landed cost (packs at that
-price plus the delivery fees its vendors still charge) and improves its choice by
-closing or filling deliveries; pooled volumes are recomputed and the sites re-plan
-a few rounds. Offers whose pooled volume stays below their minimum are dropped,
-capacities are shed from the sites that lose least, and the sites re-plan.
+How: offers are priced at the tier their predicted pooled volume reaches. Each
+site then chooses its vendors by a drop/add/swap search; for a set of vendors it
+takes each item's cheapest option (one offer, or whole big packs plus small ones),
+moves items to a vendor whose minimum order is not met (cheapest extra cost per
+dollar first, or gives that vendor up), and to a vendor short of free delivery
+when that costs less than the fee; the landed cost (goods plus fees still charged)
+decides. Single items are then switched while that pays. Pooled volumes are
+recomputed and the sites re-plan until the cost settles. Offers whose pooled
+volume stays below their minimum are dropped, capacities are shed from the sites
+that buy least, and those sites re-plan.
 
 Prices here are float estimates for ranking choices only; no amount leaves this module.
 """
@@ -25,7 +29,8 @@ from dataclasses import dataclass
 from optimizer.instance import Instance, Offer
 
 SCENARIOS = (1.0, 0.3, 0.0)  # predicted volume: this share of every possible buyer
-ROUNDS = 4  # price -> plan -> pooled volume rounds
+ROUNDS = 4  # price -> plan -> pooled volume rounds, at most
+SETTLED = 1e-4  # stop the rounds when one gains less than this share of the cost
 REPAIRS = 6  # minimum-quantity / capacity repair rounds
 PENALTY = 1e7  # a broken vendor minimum or vendor limit in a site's plan
 
@@ -37,8 +42,7 @@ class Option:
     item: str
     parts: tuple[tuple[str, int], ...]  # (offer id, packs)
     vendors: frozenset[str]
-    floors: tuple[tuple[str, float], ...]  # (vendor, floor value of these packs)
-    floor_at: dict[str, float]  # the same, by vendor
+    floors: dict[str, float]  # vendor -> floor value (rule 5) of these packs
 
 
 def construct_start(instance: Instance, starts: int | None = None) -> dict[tuple[str, str], int]:
@@ -91,7 +95,7 @@ class _Planner:
         floors: dict[tuple[str, str], float] = defaultdict(float)
         for site, chosen in self.choice.items():
             for option in chosen.values():
-                for vendor, value in option.floors:
+                for vendor, value in option.floors.items():
                     floors[(site, vendor)] += value
         fees = 0.0
         for (_, vendor), value in floors.items():
@@ -119,11 +123,8 @@ class _Planner:
         """Packs each offer would pool if every site that may take it did."""
         volume: dict[str, float] = defaultdict(float)
         for by_item in self.options.values():
-            for options in by_item.values():
-                for option in options:
-                    if len(option.parts) == 1:
-                        offer_id, packs = option.parts[0]
-                        volume[offer_id] += packs
+            for option in (o for opts in by_item.values() for o in opts if len(o.parts) == 1):
+                volume[option.parts[0][0]] += option.parts[0][1]
         return volume
 
     # ---- prices --------------------------------------------------------
@@ -135,14 +136,17 @@ class _Planner:
             packs = min(packs, offer.max_packs)
         return float(offer.cost(packs)) / packs if packs > 0 else float(offer.tiers[0].price)
 
-    def option_cost(self, option: Option) -> float:
-        return sum(self.unit_price(o) * n for o, n in option.parts)
-
     # ---- the rounds ----------------------------------------------------
     def run(self) -> dict[tuple[str, str], int]:
+        """Rounds of planning at predicted prices until the plan's cost settles, then repairs."""
+        last = math.inf
         for _ in range(ROUNDS):
             self._plan_sites(self.options)
             self.volume = self._pooled()
+            cost = self.cost_estimate()
+            if cost > last * (1 - SETTLED):
+                break
+            last = cost
         for _ in range(REPAIRS):
             touched = self._repair_pooled()
             if not touched:
@@ -159,10 +163,8 @@ class _Planner:
 
     def _pooled(self) -> dict[str, float]:
         pooled: dict[str, float] = defaultdict(float)
-        for chosen in self.choice.values():
-            for option in chosen.values():
-                for offer_id, packs in option.parts:
-                    pooled[offer_id] += packs
+        for (_, offer_id), packs in self._packs().items():
+            pooled[offer_id] += packs
         return pooled
 
     def _users(self, offer_id: str) -> list[tuple[str, int]]:
@@ -203,11 +205,11 @@ class _Planner:
 
 
 class _SitePlan:
-    """One site's choice of options: cheapest by item, then delivery-aware local moves.
+    """One site's choice of options at fixed estimated prices.
 
-    The site's cost (goods at estimated prices, fees not waived, penalties for broken
-    vendor minimums and vendor limits) is kept incrementally, so a move costs the
-    work of the vendors it touches.
+    Its cost is goods at those prices, fees not waived, and penalties for broken
+    vendor minimums, vendor limits and uncovered items; item switches are priced
+    incrementally from the floor values kept per vendor.
     """
 
     def __init__(self, planner: _Planner, site: str, by_item: dict[str, list[Option]],
@@ -227,78 +229,20 @@ class _SitePlan:
             for o in opts:
                 for vendor in o.vendors:
                     self.by_vendor[vendor].append((item, o))
-        self.chosen: dict[str, Option] = {}
-        self.floor_by_vendor: dict[str, float] = defaultdict(float)
-        self.items_by_vendor: dict[str, int] = defaultdict(int)
-
-    def vendor_cost(self, vendor_id: str, value: float, items: int) -> float:
-        """Fee not waived plus a penalty for a broken minimum, for one delivery (0 if none)."""
-        if items <= 0:
-            return 0.0
-        min_order, free_over, fee = self.terms[vendor_id]
-        extra = PENALTY if value < min_order - 1e-9 else 0.0
-        return extra + fee if value < free_over - 1e-9 else extra
-
-    def delta(self, changes: dict[str, Option]) -> float:
-        """Change of the site's cost if these items switched to these options."""
-        change = 0.0
-        floors: dict[str, float] = defaultdict(float)
-        items: dict[str, int] = defaultdict(int)
-        for item, new in changes.items():
-            old = self.chosen[item]
-            change += self.costs[new] - self.costs[old]
-            for vendor, value in old.floors:
-                floors[vendor] -= value
-                items[vendor] -= 1
-            for vendor, value in new.floors:
-                floors[vendor] += value
-                items[vendor] += 1
-        used_change = 0
-        for vendor, moved in floors.items():
-            n_old = self.items_by_vendor[vendor]
-            n_new = n_old + items[vendor]
-            value = self.floor_by_vendor[vendor]
-            change += self.vendor_cost(vendor, value + moved, n_new)
-            change -= self.vendor_cost(vendor, value, n_old)
-            used_change += (n_new > 0) - (n_old > 0)
-        if self.limit is not None and used_change:
-            used = sum(1 for n in self.items_by_vendor.values() if n > 0)
-            over_after = max(0, used + used_change - self.limit)
-            change += PENALTY * (over_after - max(0, used - self.limit))
-        return change
-
-    def apply(self, changes: dict[str, Option]) -> None:
-        for item, new in changes.items():
-            old = self.chosen.get(item)
-            if old is not None:
-                for vendor, value in old.floors:
-                    self.floor_by_vendor[vendor] -= value
-                    self.items_by_vendor[vendor] -= 1
-            for vendor, value in new.floors:
-                self.floor_by_vendor[vendor] += value
-                self.items_by_vendor[vendor] += 1
-            self.chosen[item] = new
 
     def solve(self, previous: dict[str, Option] | None = None) -> dict[str, Option]:
-        """Choose the vendor set (drop/add/swap search over `_assign`), then polish with
-        delivery moves and item switches until nothing improves."""
+        """Choose the vendor set (drop/add/swap search over `_assign`, from the vendors of
+        the previous round's choice), then switch single items while that pays."""
         start = frozenset(v for o in (previous or {}).values() for v in o.vendors)
         _, chosen = self._vendor_search(start or frozenset(self.by_vendor))
-        self.apply(chosen)
-        for _ in range(100):
-            improved = False
-            best, found = -1e-6, None
-            for changes in self._closings() + self._openings():
-                value = self.delta(changes)
-                if value < best:
-                    best, found = value, changes
-            if found is not None:
-                self.apply(found)
-                improved = True
-            improved = self._switch_pass() or improved
-            if not improved:
+        floors: dict[str, float] = defaultdict(float)
+        for option in chosen.values():
+            for vendor, value in option.floors.items():
+                floors[vendor] += value
+        for _ in range(20):
+            if not self._switch_pass(chosen, floors):
                 break
-        return self.chosen
+        return chosen
 
     def _vendor_search(self, start: frozenset[str]) -> tuple[float, dict[str, Option]]:
         memo: dict[frozenset[str], tuple[float, dict[str, Option], frozenset[str]]] = {}
@@ -325,37 +269,30 @@ class _SitePlan:
     def _assign(self, vendors: frozenset[str]):
         """Cheapest options within the vendor set, topped up to each vendor's minimum (or
         that vendor dropped) and to free delivery where that costs less than the fee.
-        Returns (cost, choice, vendors used)."""
+        Items the set cannot cover stay uncovered, at a penalty. Returns (cost, choice,
+        vendors used)."""
         allowed = set(vendors)
+        chosen, floors = self._cheapest(allowed)
         while True:
-            chosen = {}
-            for item, opts in self.options.items():
-                inside = [o for o in opts if o.vendors <= allowed]
-                if not inside:
-                    return math.inf, {}, frozenset()
-                chosen[item] = min(inside, key=self.costs.__getitem__)
-            floors: dict[str, float] = defaultdict(float)
-            for option in chosen.values():
-                for vendor, amount in option.floors:
-                    floors[vendor] += amount
-            short = [v for v, f in floors.items() if f < self.terms[v][0] - 1e-9]
-            for vendor in short:
-                changes = _top_up(self, chosen, floors, vendor, self.terms[vendor][0], allowed)
-                if changes is None:
-                    allowed.discard(vendor)
-                    break
-                _merge(chosen, floors, changes)
-            else:
+            short = next((v for v, f in floors.items()
+                          if 0 < f < self.terms[v][0] - 1e-9), None)
+            if short is None:
                 break
-        fees = 0.0
+            changes = _top_up(self, chosen, floors, short, self.terms[short][0], allowed)
+            if changes is None or not _keeps_minimums(self, floors, chosen, changes):
+                allowed.discard(short)
+                chosen, floors = self._cheapest(allowed)
+            else:
+                _merge(chosen, floors, changes)
+        fees = PENALTY * (len(self.options) - len(chosen))
         for vendor in list(floors):
-            min_order, free_over, fee = self.terms[vendor]
+            _, free_over, fee = self.terms[vendor]
             if floors[vendor] >= free_over - 1e-9 or floors[vendor] <= 0:
                 continue
             changes = _top_up(self, chosen, floors, vendor, free_over, allowed)
             extra = math.inf if changes is None else sum(
                 self.costs[o] - self.costs[chosen[i]] for i, o in changes.items())
-            if extra < fee and all(_keeps_minimums(self, floors, chosen, changes)):
+            if extra < fee and _keeps_minimums(self, floors, chosen, changes):
                 _merge(chosen, floors, changes)
             else:
                 fees += fee
@@ -364,108 +301,45 @@ class _SitePlan:
             fees += PENALTY * (len(used) - self.limit)
         return sum(self.costs[o] for o in chosen.values()) + fees, chosen, used
 
-    def _switch_pass(self) -> bool:
-        """Switch single items to options of open vendors wherever that lowers the cost."""
+    def _cheapest(self, allowed: set[str]) -> tuple[dict[str, Option], dict[str, float]]:
+        chosen = {}
+        floors: dict[str, float] = defaultdict(float)
+        for item, opts in self.options.items():
+            inside = [o for o in opts if o.vendors <= allowed]
+            if inside:
+                chosen[item] = option = min(inside, key=self.costs.__getitem__)
+                for vendor, amount in option.floors.items():
+                    floors[vendor] += amount
+        return chosen, floors
+
+    def _switch_pass(self, chosen: dict[str, Option], floors: dict[str, float]) -> bool:
+        """Switch single items to options of vendors in use wherever that lowers the cost."""
         improved = False
-        used = self._used()
-        for item in list(self.chosen):
-            current = self.chosen[item]
+        for item in list(chosen):
+            used = {v for v, f in floors.items() if f > 1e-9}
+            current = chosen[item]
             best, found = -1e-6, None
             for alt in self.options[item]:
                 if alt is not current and alt.vendors <= used:
-                    value = self.delta({item: alt})
-                    if value < best:
-                        best, found = value, alt
+                    change = self.costs[alt] - self.costs[current]
+                    for vendor in current.vendors | alt.vendors:
+                        before = floors[vendor]
+                        after = before - current.floors.get(vendor, 0.0) + alt.floors.get(vendor, 0.0)
+                        change += self._charge(vendor, after) - self._charge(vendor, before)
+                    if change < best:
+                        best, found = change, alt
             if found is not None:
-                self.apply({item: found})
+                _merge(chosen, floors, {item: found})
                 improved = True
-                used = self._used()
         return improved
 
-    def _used(self) -> set[str]:
-        return {v for v, n in self.items_by_vendor.items() if n > 0}
-
-    def _closings(self) -> list[dict[str, Option]]:
-        """Close one delivery (its items go to the open vendors, or the cheapest other),
-        or replace it by an unused vendor (which also takes what it sells cheaper)."""
-        used = self._used()
-        unused = set(self.by_vendor) - used
-        out = []
-        for vendor in used:
-            items = [i for i, o in self.chosen.items() if vendor in o.vendors]
-            for extra in [None, *unused]:
-                changes = self._moved_off(vendor, items, used - {vendor}, extra)
-                if changes is not None:
-                    out.append(changes)
-        return out
-
-    def _moved_off(self, vendor: str, items: list[str], keep: set[str], extra: str | None):
-        allowed = keep | {extra} if extra is not None else keep
-        changes = {}
-        cost = self.costs.__getitem__
-        for item in items:
-            opts = self.options[item]
-            inside = [o for o in opts if o.vendors <= allowed]
-            if extra is None and not inside:
-                inside = [o for o in opts if vendor not in o.vendors]
-            if not inside:
-                return None
-            changes[item] = min(inside, key=cost)
-        if extra is not None:
-            for item, option in self.by_vendor[extra]:
-                current = changes.get(item) or self.chosen.get(item)
-                if (current is not None and option.vendors <= allowed
-                        and self.costs[option] < self.costs[current]):
-                    changes[item] = option
-        return changes
-
-    def _openings(self) -> list[dict[str, Option]]:
-        """Open an unused vendor with the items it sells cheaper, topped up to its minimum
-        order or free-delivery threshold with the items that cost least to move; or top up
-        an open vendor to its free-delivery threshold."""
-        used = self._used()
-        out = []
-        for vendor in self.by_vendor:
-            allowed = used | {vendor}
-            base: dict[str, Option] = {}
-            if vendor not in used:
-                for item, option in self.by_vendor[vendor]:
-                    best = base.get(item) or self.chosen.get(item)
-                    if (best is not None and option.vendors <= allowed
-                            and self.costs[option] < self.costs[best]):
-                        base[item] = option
-                if base:
-                    out.append(base)
-            min_order, free_over, _ = self.terms[vendor]
-            for target in {min_order, free_over} - {0.0, math.inf}:
-                filled = self._filled(vendor, base, target, allowed)
-                if filled:
-                    out.append(filled)
-        return out
-
-    def _filled(self, vendor: str, base: dict[str, Option], target: float, allowed: set[str]):
-        floor = self.floor_by_vendor[vendor]
-        for item, new in base.items():
-            floor += _at(new, vendor) - _at(self.chosen[item], vendor)
-        if floor >= target:
-            return None
-        ranked = []
-        for item, option in self.by_vendor[vendor]:
-            current = self.chosen.get(item)
-            gain = _at(option, vendor) - (_at(current, vendor) if current else 0.0)
-            if item in base or current is None or gain <= 0 or not option.vendors <= allowed:
-                continue
-            ranked.append(((self.costs[option] - self.costs[current]) / gain, item, option, gain))
-        ranked.sort(key=lambda r: r[0])
-        changes = dict(base)
-        for _, item, option, gain in ranked:
-            if item in changes:
-                continue
-            changes[item] = option
-            floor += gain
-            if floor >= target:
-                return changes
-        return None
+    def _charge(self, vendor: str, floor: float) -> float:
+        """Fee not waived, plus a penalty below the minimum order, for one delivery."""
+        if floor <= 1e-9:
+            return 0.0
+        min_order, free_over, fee = self.terms[vendor]
+        penalty = PENALTY if floor < min_order - 1e-9 else 0.0
+        return penalty + (fee if floor < free_over - 1e-9 else 0.0)
 
 
 def _top_up(plan: _SitePlan, chosen: dict[str, Option], floors: dict[str, float],
@@ -479,7 +353,7 @@ def _top_up(plan: _SitePlan, chosen: dict[str, Option], floors: dict[str, float]
         current = chosen.get(item)
         if current is None or not option.vendors <= allowed:
             continue
-        gain = option.floor_at[vendor] - current.floor_at.get(vendor, 0.0)
+        gain = option.floors[vendor] - current.floors.get(vendor, 0.0)
         if gain > 0:
             ranked.append(((costs[option] - costs[current]) / gain, item, option, gain))
     ranked.sort(key=lambda r: r[0])
@@ -496,28 +370,19 @@ def _top_up(plan: _SitePlan, chosen: dict[str, Option], floors: dict[str, float]
 def _merge(chosen: dict[str, Option], floors: dict[str, float],
            changes: dict[str, Option]) -> None:
     for item, new in changes.items():
-        for vendor, amount in chosen[item].floors:
+        for vendor, amount in chosen[item].floors.items():
             floors[vendor] -= amount
-        for vendor, amount in new.floors:
+        for vendor, amount in new.floors.items():
             floors[vendor] += amount
         chosen[item] = new
 
 
 def _keeps_minimums(plan: _SitePlan, floors: dict[str, float], chosen: dict[str, Option],
-                    changes: dict[str, Option]):
+                    changes: dict[str, Option]) -> bool:
     """Whether the vendors that lose items to `changes` still meet their minimum orders."""
     after = defaultdict(float, floors)
-    for item, new in changes.items():
-        for vendor, amount in chosen[item].floors:
-            after[vendor] -= amount
-        for vendor, amount in new.floors:
-            after[vendor] += amount
-    for vendor, amount in after.items():
-        yield amount <= 1e-9 or amount >= plan.terms[vendor][0] - 1e-9
-
-
-def _at(option: Option, vendor: str) -> float:
-    return option.floor_at.get(vendor, 0.0)
+    _merge(dict(chosen), after, changes)
+    return all(f <= 1e-9 or f >= plan.terms[v][0] - 1e-9 for v, f in after.items())
 
 
 def _number(value, default: float) -> float:
@@ -525,25 +390,27 @@ def _number(value, default: float) -> float:
 
 
 def _options_for(item: str, bounds, offers: list[Offer]) -> list[Option]:
-    """Every single offer that fits [q, U], and mixes: whole big packs, the rest in small ones."""
+    """Options that fit [q, U]: each single offer, and mixes of whole big packs with the
+    rest in small ones."""
     q, upper = bounds
     seen: set[tuple[tuple[str, int], ...]] = set()
     out = []
+    floor = {o.id: (o.vendor, float(o.floor_price)) for o in offers}
 
-    by_id = {o.id: o for o in offers}
-
-    def add(parts: tuple[tuple[str, int], ...], vendors: set[str]) -> None:
-        if parts not in seen:
-            seen.add(parts)
-            floors: dict[str, float] = defaultdict(float)
-            for offer_id, packs in parts:
-                floors[by_id[offer_id].vendor] += float(by_id[offer_id].floor_price) * packs
-            out.append(Option(item, parts, frozenset(vendors), tuple(floors.items()), floors))
+    def add(parts: tuple[tuple[str, int], ...]) -> None:
+        if parts in seen:
+            return
+        seen.add(parts)
+        floors: dict[str, float] = {}
+        for offer_id, packs in parts:
+            vendor, price = floor[offer_id]
+            floors[vendor] = floors.get(vendor, 0.0) + price * packs
+        out.append(Option(item, parts, frozenset(floors), floors))
 
     for offer in offers:
-        packs = math.ceil(q / offer.pack_size)
-        if packs * offer.pack_size <= upper:
-            add(((offer.id, packs),), {offer.vendor})
+        fewest = math.ceil(q / offer.pack_size)
+        if fewest * offer.pack_size <= upper:
+            add(((offer.id, fewest),))
     for big in offers:
         for small in offers:
             if small.id == big.id or small.pack_size > big.pack_size:
@@ -553,5 +420,5 @@ def _options_for(item: str, bounds, offers: list[Offer]) -> list[Option]:
                 rest = q - n_big * big.pack_size
                 n_small = math.ceil(rest / small.pack_size) if rest > 0 else 0
                 if n_small > 0 and q <= n_big * big.pack_size + n_small * small.pack_size <= upper:
-                    add(((big.id, n_big), (small.id, n_small)), {big.vendor, small.vendor})
+                    add(((big.id, n_big), (small.id, n_small)))
     return out
