@@ -92,3 +92,22 @@ def run_worker(config: Config, *, burst: bool = False) -> bool:
     connection = Redis.from_url(config.redis_url)
     worker = Worker([Queue(config.rq_queue, connection=connection)], connection=connection)
     return worker.work(burst=burst)
+
+
+def run_optimization(database_url: str, run_id: int) -> str:
+    """The optimizer job: solve one queued run (see ``services.run_execution``)."""
+    from marketplace.services.run_execution import execute_run
+
+    with job_session(database_url) as session:
+        return execute_run(session, run_id).value
+
+
+def enqueue_optimization(queue: ThreadQueue | RedisQueue, database_url: str, run_id: int,
+                         time_limit_s: float) -> JobHandle:
+    """Queue :func:`run_optimization`; on RQ the job may take several times the solver's limit
+    (pooled solve, standalone baselines, explanations) before RQ would kill it."""
+    if isinstance(queue, RedisQueue):
+        job = queue.queue.enqueue(run_optimization, database_url, run_id,
+                                  job_timeout=int(time_limit_s * 6 + 300))
+        return JobHandle(job.id)
+    return queue.enqueue(run_optimization, database_url, run_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -18,6 +19,8 @@ from marketplace.models import (
     Item,
     MemberShare,
     OptimizationRun,
+    Organization,
+    OrgKind,
     PlanLine,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -25,6 +28,13 @@ from marketplace.models import (
     RunStatus,
     Site,
     SiteDelivery,
+)
+from tests.factories import (
+    make_category,
+    make_item,
+    make_organization,
+    make_price_sheet,
+    make_terms,
 )
 
 T0 = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
@@ -104,3 +114,50 @@ def make_purchase_order(session: Session, run: OptimizationRun, offer: Any, site
     session.add(po)
     session.flush()
     return po
+
+
+# ---------------------------------------------------------------- a small alliance with a cycle
+
+@dataclass
+class CycleWorld:
+    """World A with a priced catalog and an open cycle (cutoff in a week, delivery in 10 days).
+
+    Items: ``milk`` (gal) and ``apples`` (lb). Vendor V (``world.vendor_org``) serves ZIPs
+    55372 and 55379: milk in packs of 4 gal at 15.96, from 20 packs 14.80; apples in 10 lb at
+    12.00, from 5 packs 10.50; fee 25.00, free over 300.00. Vendor W serves every region: milk
+    by the gallon at 4.50, from 100 gal 4.10; fee 10.00. Lines: site X milk 40, apples 30;
+    site Y milk 24, apples 20. ``needs``: X's weekly milk need (the need the milk line came from)."""
+
+    cycle: Cycle
+    milk: Item
+    apples: Item
+    vendor_w: Organization
+    lines: dict[tuple[str, str], DemandLine]
+    now: datetime
+
+
+def build_cycle_world(session: Session, world: Any, *, now: datetime | None = None) -> CycleWorld:
+    now = now or datetime.now(UTC)
+    alliance = world.hub.organization.alliance
+    food = make_category(session, alliance, "food-c", "Food")
+    milk = make_item(session, food, "milk-c", name="Whole milk", unit="gal")
+    apples = make_item(session, food, "apples-c", name="SECRET-Apples", unit="lb")
+    make_terms(session, world.vendor_org, ["55372", "55379"], free_delivery_over=Decimal("300.00"))
+    make_price_sheet(session, world.vendor_org, [
+        {"vendor_sku": "VM4", "item": milk.slug, "pack_size": 4, "unit": "gal", "tier1_min_packs": 1,
+         "tier1_price": "15.96", "tier2_min_packs": 20, "tier2_price": "14.80"},
+        {"vendor_sku": "VA10", "item": apples.slug, "pack_size": 10, "unit": "lb", "tier1_min_packs": 1,
+         "tier1_price": "12.00", "tier2_min_packs": 5, "tier2_price": "10.50"}], activate=True)
+    vendor_w = make_organization(session, alliance, OrgKind.VENDOR, "Vendor W")
+    make_terms(session, vendor_w, None, delivery_fee=Decimal("10.00"))
+    make_price_sheet(session, vendor_w, [
+        {"vendor_sku": "WM1", "item": milk.slug, "pack_size": 1, "unit": "gal", "tier1_min_packs": 1,
+         "tier1_price": "4.50", "tier2_min_packs": 100, "tier2_price": "4.10"}], activate=True)
+    cycle = make_cycle(session, alliance, status=CycleStatus.OPEN, name="SECRET-Cycle",
+                       opens_at=now - timedelta(hours=1), cutoff_at=now + timedelta(days=7),
+                       delivery_on=(now + timedelta(days=10)).date())
+    lines = {}
+    for site, key in ((world.site_x, "x"), (world.site_y, "y")):
+        for item, amount in ((milk, {"x": "40", "y": "24"}[key]), (apples, {"x": "30", "y": "20"}[key])):
+            lines[(key, item.slug)] = make_line(session, cycle, site, item, amount)
+    return CycleWorld(cycle, milk, apples, vendor_w, lines, now)

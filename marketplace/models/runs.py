@@ -88,9 +88,10 @@ class OptimizationRun(Base):
 class PlanLine(Base):
     """Whole packs of one offer delivered to one site, as the run's plan says.
 
-    ``unit_price`` is the price per pack reached on the pooled quantity (``tier_position`` is
-    the index of that tier, 0 = base); ``amount_cents`` is the site's share of the offer's cost
-    (the plan's ``lines[].amount``)."""
+    ``unit_price`` is the price per pack reached on the pooled quantity (the average price per
+    pack for incremental discounts); ``tier_position`` is the tier reached, 1 for the base tier
+    (as ``OfferTier.position`` and the plan's ``lines[].tier``); ``amount_cents`` is the site's
+    share of the offer's cost (the plan's ``lines[].amount``)."""
 
     __tablename__ = "plan_lines"
     __table_args__ = (
@@ -109,7 +110,7 @@ class PlanLine(Base):
     quantity: Mapped[Decimal] = mapped_column(Numeric(16, 6))  # packs x pack size, item's unit
     unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 4))
     amount_cents: Mapped[int]
-    tier_position: Mapped[int] = mapped_column(default=0)
+    tier_position: Mapped[int] = mapped_column(default=1)
 
     run: Mapped[OptimizationRun] = relationship()
     site: Mapped[Site] = relationship()
