@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import Base
@@ -34,6 +34,8 @@ class DeliveryTerms(Base):
     delivery_fee: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal(0))
     free_delivery_over: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     min_order: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    # The vendor takes purchase orders as cXML OrderRequest documents (besides PDF and CSV).
+    accepts_cxml: Mapped[bool] = mapped_column(default=False, server_default=false())
     updated_at: Mapped[datetime] = updated_at_column()
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

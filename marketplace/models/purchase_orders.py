@@ -2,7 +2,7 @@
 
 ``number`` is unique within the alliance (e.g. ``PO-2026-0007``). Money in integer cents,
 per-pack prices in dollars with 4 places. Shortages are recorded per line
-(``shortage_packs``) for the payments to refund.
+(``shortage_packs``, ``shortage_cents``) for the payments to refund.
 """
 
 from __future__ import annotations
@@ -66,6 +66,8 @@ class PurchaseOrder(Base):
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Where the PO was emailed when sent (empty: email off, the vendor sees it in the app).
+    sent_to: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     cycle: Mapped[Cycle] = relationship()
     run: Mapped[OptimizationRun] = relationship()
@@ -90,6 +92,7 @@ class PurchaseOrderLine(Base):
         CheckConstraint("packs > 0", name="packs_positive"),
         CheckConstraint("shortage_packs >= 0 AND shortage_packs <= packs", name="shortage_in_range"),
         CheckConstraint("received_packs IS NULL OR received_packs >= 0", name="received_not_negative"),
+        CheckConstraint("shortage_cents >= 0 AND shortage_cents <= amount_cents", name="shortage_cents_in_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -103,6 +106,8 @@ class PurchaseOrderLine(Base):
     amount_cents: Mapped[int]
     received_packs: Mapped[int | None]
     shortage_packs: Mapped[int] = mapped_column(default=0)
+    # The part of ``amount_cents`` not delivered (the payments refund it to the member).
+    shortage_cents: Mapped[int] = mapped_column(default=0, server_default="0")
 
     purchase_order: Mapped[PurchaseOrder] = relationship(back_populates="lines")
     site: Mapped[Site] = relationship()
