@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import Any
 
 from catalog.columns import column_letter, is_known_header
 from catalog.errors import FileRejectedError, UnreadableFileError, UnsafeFileError
@@ -200,16 +201,27 @@ def _read_cells(data: bytes, sheet_name: str, max_rows: int) -> tuple[tuple[str,
             sheet.reset_dimensions()  # never trust the saved dimension: read what is there
             first = next(sheet.iter_rows(max_row=1, values_only=True), ())
             header = _header_cells(first)
-            rows = []
-            for values in sheet.iter_rows(min_row=2, max_col=max(len(header), 1),
-                                          values_only=True):
-                if len(rows) >= max_rows:
-                    raise UnsafeFileError(f"the sheet has more than {max_rows:,} rows")
-                rows.append([_cell_text(v) for v in values])
+            rows = _data_rows(sheet, max(len(header), 1), max_rows)
         finally:
             book.close()
     _trim_trailing_blank_rows(rows)
     return header, rows
+
+
+def _data_rows(sheet: Any, width: int, max_rows: int) -> list[list[str]]:
+    """Rows 2... as text; empty rows (formatting only) share one empty list and are not counted."""
+    rows: list[list[str]] = []
+    empty: list[str] = []
+    count = 0
+    for values in sheet.iter_rows(min_row=2, max_col=width, values_only=True):
+        if all(v is None or v == "" for v in values):
+            rows.append(empty)
+            continue
+        count += 1
+        if count > max_rows:
+            raise UnsafeFileError(f"the sheet has more than {max_rows:,} rows")
+        rows.append([_cell_text(v) for v in values])
+    return rows
 
 
 def _header_cells(values: Sequence[object]) -> tuple[str, ...]:

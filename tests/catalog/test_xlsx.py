@@ -1,8 +1,12 @@
 """XLSX as Excel saves it: number and date cells, formulas (never run), several sheets."""
 
+import io
 import re
 from datetime import date, datetime
 from decimal import Decimal
+
+import openpyxl
+from openpyxl.styles import Font
 
 from catalog import check_file, read_xlsx
 from catalog.sheets import float_text
@@ -115,3 +119,14 @@ def test_float_text_is_the_shortest_exact_decimal():
     assert float_text(1e-05) == "0.00001"
     assert float_text(14.799999999999999) == "14.799999999999999"
     assert float_text(1e20) == "100000000000000000000"
+
+
+def test_formatting_far_below_the_data_is_not_counted_as_rows():
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes([HEADER, _cells()])))
+    book.active.cell(row=5000, column=3).font = Font(bold=True)
+    out = io.BytesIO()
+    book.save(out)
+    result = check_file(out.getvalue(), "p.xlsx", max_rows=10)
+    assert result.ok and result.rows == 1
+    too_many = xlsx_bytes([HEADER] + [_cells(vendor_sku=f"S{i}") for i in range(11)])
+    assert "more than 10 rows" in check_file(too_many, "p.xlsx", max_rows=10).errors[0].message
