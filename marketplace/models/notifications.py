@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.db import Base, UTCDateTime
@@ -12,12 +12,15 @@ from marketplace.models._types import created_at_column
 
 
 class Notification(Base):
-    """``kind`` names the event (``cycle.opened``, ``plan.published``, ``po.sent``...);
-    ``link`` is a path inside the app. Unread while ``read_at`` is empty."""
+    """``kind`` names the event (``cycle_opened``, ``plan_published``, ``po_sent``...);
+    ``link`` is a path inside the app. Unread while ``read_at`` is empty. ``dedupe_key``
+    (optional) makes a notification once-only per user (a cutoff reminder per cycle);
+    ``emailed_at`` records when its email left (see ``services.notifications``)."""
 
     __tablename__ = "notifications"
     __table_args__ = (
         CheckConstraint("user_id IS NOT NULL OR organization_id IS NOT NULL", name="has_recipient"),
+        UniqueConstraint("user_id", "dedupe_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,4 +31,6 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     link: Mapped[str] = mapped_column(String(500), default="")
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    dedupe_key: Mapped[str | None] = mapped_column(String(100))
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = created_at_column()
