@@ -111,3 +111,16 @@ def enqueue_optimization(queue: ThreadQueue | RedisQueue, database_url: str, run
                                   job_timeout=int(time_limit_s * 6 + 300))
         return JobHandle(job.id)
     return queue.enqueue(run_optimization, database_url, run_id)
+
+
+def send_notification_emails(database_url: str, notification_ids: list[int], base_url: str | None = None) -> int:
+    """The email job on an RQ worker: email new notifications with this process's SMTP settings
+    (see ``services.notifications.email_notifications``; in-process, the app's mailer is used)."""
+    from marketplace.services.mail import Mailer
+    from marketplace.services.notifications import email_notifications
+
+    config = Config.from_env(database_url=database_url)
+    mailer = Mailer(host=config.smtp_host, port=config.smtp_port, user=config.smtp_user,
+                    password=config.smtp_password, sender=config.smtp_from, starttls=config.smtp_starttls)
+    with job_session(database_url) as session:
+        return email_notifications(session, mailer, notification_ids, base_url=base_url)
