@@ -101,9 +101,6 @@ class RowError:
             return self.message
         return f"{self.message}; did you mean {self.suggestion}?"
 
-    def sort_key(self) -> tuple[int, str]:
-        return (-1 if self.row is None else self.row, self.column or "")
-
 
 @dataclass(frozen=True, slots=True)
 class SheetResult:

@@ -73,6 +73,7 @@ def read_csv(data: bytes | str, *, max_rows: int = DEFAULT_MAX_ROWS) -> RawSheet
         raise UnreadableFileError("the file is empty")
     delimiter = sniff_delimiter(text)
     table = _parse_with_pandas(text, delimiter)
+    ragged = table is None  # pandas refuses rows longer than the header; the stdlib keeps them
     if table is None:
         table = _parse_with_stdlib(text, delimiter)
     _trim_trailing_blank_rows(table)
@@ -80,7 +81,7 @@ def read_csv(data: bytes | str, *, max_rows: int = DEFAULT_MAX_ROWS) -> RawSheet
         raise UnsafeFileError(f"the sheet has {len(table) - 1:,} rows; the limit is {max_rows:,}")
     header = tuple(table[0])
     rows = table[1:]
-    row_errors = _overlong_rows(rows, len(header), delimiter)
+    row_errors = _overlong_rows(rows, len(header), delimiter) if ragged else {}
     return RawSheet(header, rows, "csv", row_errors=row_errors)
 
 

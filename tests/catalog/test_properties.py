@@ -13,7 +13,7 @@ from catalog import check_file, offers_to_csv, offers_to_xlsx
 from tests.catalog.sheetmaker import ITEMS, csv_bytes
 from tests.catalog.strategies import sheets
 
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

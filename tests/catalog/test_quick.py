@@ -31,7 +31,7 @@ def _careful_only(sheet, items):
         return validate_sheet(sheet, items)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(messy_rows(), min_size=1, max_size=4), st.booleans())
 def test_fast_and_careful_paths_agree(rows, with_catalog):
     sheet = RawSheet(tuple(COLUMNS), [list(r) for r in rows])
