@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.models import (
@@ -14,6 +16,7 @@ from marketplace.models import (
     Cadence,
     Cycle,
     CycleStatus,
+    DeliveryTerms,
     DemandLine,
     DemandSource,
     Item,
@@ -142,7 +145,11 @@ def build_cycle_world(session: Session, world: Any, *, now: datetime | None = No
     food = make_category(session, alliance, "food-c", "Food")
     milk = make_item(session, food, "milk-c", name="Whole milk", unit="gal")
     apples = make_item(session, food, "apples-c", name="SECRET-Apples", unit="lb")
-    make_terms(session, world.vendor_org, ["55372", "55379"], free_delivery_over=Decimal("300.00"))
+    terms = session.scalar(select(DeliveryTerms).where(DeliveryTerms.organization_id == world.vendor_org.id))
+    if terms is None:
+        make_terms(session, world.vendor_org, ["55372", "55379"], free_delivery_over=Decimal("300.00"))
+    else:  # the catalog world's terms: same regions, free delivery over 300
+        terms.free_delivery_over = Decimal("300.00")
     make_price_sheet(session, world.vendor_org, [
         {"vendor_sku": "VM4", "item": milk.slug, "pack_size": 4, "unit": "gal", "tier1_min_packs": 1,
          "tier1_price": "15.96", "tier2_min_packs": 20, "tier2_price": "14.80"},
@@ -161,3 +168,27 @@ def build_cycle_world(session: Session, world: Any, *, now: datetime | None = No
         for item, amount in ((milk, {"x": "40", "y": "24"}[key]), (apples, {"x": "30", "y": "20"}[key])):
             lines[(key, item.slug)] = make_line(session, cycle, site, item, amount)
     return CycleWorld(cycle, milk, apples, vendor_w, lines, now)
+
+
+@dataclass
+class CycleObjects:
+    """Member X's side of an open cycle of alliance A, for the access matrix: a need with note
+    ``SECRET-need-note``, a line with note ``SECRET-line-note``, and a run of the cycle with
+    note ``SECRET-run-note`` whose instance names member X."""
+
+    cycles: CycleWorld
+    need: RecurringNeed
+    line: DemandLine
+    run: OptimizationRun
+
+
+def build_cycle_objects(session: Session, world: Any) -> CycleObjects:
+    cyc = build_cycle_world(session, world)
+    need = make_need(session, world.site_x, cyc.milk, "10", note="SECRET-need-note")
+    line = cyc.lines[("x", "apples-c")]
+    line.note = "SECRET-line-note"
+    instance = {"members": [{"id": f"m{world.member_x.id}", "name": world.member_x.name}], "vendors": []}
+    run = make_run(session, cyc.cycle, note="SECRET-run-note", solver_log="SECRET-run-log\n",
+                   instance_json=json.dumps(instance), options={"time_limit_s": 60})
+    session.flush()
+    return CycleObjects(cyc, need, line, run)

@@ -10,11 +10,14 @@ from marketplace.web import (
     audit,
     auth,
     catalog,
+    cycles,
     dashboard,
     health,
     invitations,
+    needs,
     organizations,
     price_sheets,
+    runs,
     sites,
     vendors,
 )
@@ -31,6 +34,9 @@ BLUEPRINTS = [
     catalog.bp,
     price_sheets.bp,
     vendors.bp,
+    needs.bp,
+    cycles.bp,
+    runs.bp,
     # Later modules add their blueprint here (catalog, cycles, payments...).
 ]
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from marketplace.models import Invitation, Organization, Site, User
+from tests.cycle_factories import CycleObjects, build_cycle_objects
 from tests.factories import CatalogWorld, World, build_catalog_world
 
 
@@ -65,6 +66,44 @@ def vendor(w: World) -> dict[str, object]:
     return {"vendor_id": w.vendor_org.id}
 
 
+def cycles_of(w: World) -> CycleObjects:
+    """World A's open cycle, a need, a line and a run at member X, made once per world."""
+    if not hasattr(w, "_cycles"):
+        w._cycles = build_cycle_objects(object_session(w.hub), w)  # type: ignore[attr-defined]
+    return w._cycles  # type: ignore[attr-defined]
+
+
+def need(w: World) -> dict[str, object]:
+    return {"need_id": cycles_of(w).need.id}
+
+
+def cycle(w: World) -> dict[str, object]:
+    return {"cycle_id": cycles_of(w).cycles.cycle.id}
+
+
+def cycle_site(w: World) -> dict[str, object]:
+    return {**cycle(w), "site_id": w.site_x.id}
+
+
+def line(w: World) -> dict[str, object]:
+    return {"line_id": cycles_of(w).line.id}
+
+
+def run(w: World) -> dict[str, object]:
+    return {"run_id": cycles_of(w).run.id}
+
+
+def site_secret(w: World) -> str:
+    return w.site_x.name
+
+
+def cycle_secret(w: World) -> str:
+    return cycles_of(w).cycles.cycle.name
+
+
+# A cycle is the whole alliance's (its directors see it); a site's part of it is its member's.
+CYCLE_OUTSIDERS = ("vendor", "other_hub", "dz")
+
 CATALOG_OUTSIDERS = ("other_hub", "dz")
 CASES: dict[str, Case] = {
     "organizations.detail": Case(org, "dx", OUTSIDERS, lambda w: w.member_x.name),
@@ -89,6 +128,28 @@ CASES: dict[str, Case] = {
                                   lambda w: catalog_of(w).sheet.filename),
     "vendors.detail": Case(vendor, "vendor", ("dx", "dy", "other_hub", "dz"), lambda w: w.vendor_org.name),
     "vendors.terms": Case(vendor, "vendor", ("dx", "dy", "other_hub", "dz"), lambda w: w.vendor_org.name),
+    "needs.index": Case(site, "dx", OUTSIDERS, site_secret),
+    "needs.new": Case(site, "dx", OUTSIDERS, site_secret),
+    "needs.bulk": Case(site, None, OUTSIDERS, site_secret),
+    "needs.import_file": Case(site, "dx", OUTSIDERS, site_secret),
+    "needs.suggest": Case(site, "dx", OUTSIDERS, site_secret),
+    "needs.export": Case(lambda w: {**site(w), "kind": "csv"}, "dx", OUTSIDERS, lambda w: cycles_of(w).need.note),
+    "needs.edit": Case(need, "dx", OUTSIDERS, lambda w: cycles_of(w).need.note),
+    "needs.delete": Case(need, None, OUTSIDERS, lambda w: cycles_of(w).need.note),
+    "cycles.detail": Case(cycle, "dx", CYCLE_OUTSIDERS, cycle_secret),
+    "cycles.edit": Case(cycle, "hub", CYCLE_OUTSIDERS, cycle_secret),
+    "cycles.tiers": Case(cycle, "hub", CYCLE_OUTSIDERS, cycle_secret),
+    "cycles.change_status": Case(lambda w: {**cycle(w), "action": "close"}, None, CYCLE_OUTSIDERS, cycle_secret),
+    "cycles.site_lines": Case(cycle_site, "dx", OUTSIDERS, site_secret),
+    "cycles.edit_line": Case(line, "dx", OUTSIDERS, lambda w: cycles_of(w).line.note),
+    "cycles.delete_line": Case(line, None, OUTSIDERS, lambda w: cycles_of(w).line.note),
+    "runs.new": Case(cycle, "hub", CYCLE_OUTSIDERS, cycle_secret),
+    "runs.detail": Case(run, "hub", HUB_OUTSIDERS, lambda w: cycles_of(w).run.note),
+    "runs.progress": Case(run, None, HUB_OUTSIDERS, lambda w: cycles_of(w).run.note),
+    "runs.cancel": Case(run, None, HUB_OUTSIDERS, lambda w: cycles_of(w).run.note),
+    "runs.download": Case(lambda w: {**run(w), "what": "instance"}, "hub", HUB_OUTSIDERS,
+                          lambda w: w.member_x.name),
+    "runs.solver_log": Case(run, "hub", HUB_OUTSIDERS, lambda w: cycles_of(w).run.solver_log.strip()),
 }
 # Arguments that are not object ids, and where they are tested instead.
 NOT_OBJECT_IDS = {

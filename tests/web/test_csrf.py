@@ -17,6 +17,11 @@ ARGUMENTS = {
     "item_id": lambda w: 1,  # CSRF is checked before the object is looked up
     "sheet_id": lambda w: 1,
     "vendor_id": lambda w: w.vendor_org.id,
+    "need_id": lambda w: 1,
+    "cycle_id": lambda w: 1,
+    "action": lambda w: "close",
+    "line_id": lambda w: 1,
+    "run_id": lambda w: 1,
 }
 
 
