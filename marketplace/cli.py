@@ -23,7 +23,7 @@ from marketplace.errors import MarketplaceError
 from marketplace.services import accounts
 from marketplace.services.demo import DemoLogin, seed_demo
 from marketplace.services.price_sheets import MAX_SHEET_BYTES, Upload
-from marketplace.services.sheet_files import import_price_sheet, stored_result
+from marketplace.services.sheet_files import ImportOutcome, import_price_sheet, stored_result
 
 DEMO_HOST = "127.0.0.1"
 DEMO_PORT = 5000
@@ -138,29 +138,38 @@ def import_sheet(vendor: str, activate: bool, file: str) -> None:
     """Validate a vendor's price sheet against the catalog and store it (all or nothing)."""
     config = _config(default_env="development")
     upload = Upload(_read_sheet(file), display_name(file))
-    with session_scope(make_session_factory(make_engine(config.database_url))) as session:
-        try:
-            outcome = import_price_sheet(session, vendor, upload, activate=activate)
-        except MarketplaceError as error:
-            raise click.ClickException(error.message) from error
-        sheet = outcome.sheet
-        name = f"{sheet.filename} (sheet #{sheet.id})"
-        if sheet.error_count:
-            click.echo(report_text(stored_result(sheet), name))
-        else:
-            click.echo(f"{name}: OK, {sheet.row_count} rows, {sheet.offer_count} offers stored.")
-            for warning in sheet.warnings:
-                click.echo(f"  warning, row {warning['row'] or '-'}: {warning['message']}")
-        if outcome.diff is not None:
-            diff = outcome.diff
-            click.echo(f"Against the active version: {diff.rises} price(s) up, {diff.falls} down, "
-                       f"{diff.count('new')} new SKU(s), {diff.count('dropped')} dropped.")
-        if outcome.version is not None:
-            click.echo(f"Activated as version {outcome.version.number}, in force from "
-                       f"{outcome.version.effective_from.isoformat()}.")
-        elif sheet.error_count == 0:
-            click.echo("Stored, not activated: activate it from the vendor's price sheets page.")
-    sys.exit(0 if sheet.error_count == 0 else 1)
+    engine = make_engine(config.database_url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            try:
+                outcome = import_price_sheet(session, vendor, upload, activate=activate)
+            except MarketplaceError as error:
+                raise click.ClickException(error.message) from error
+            _print_import(outcome)
+            ok = outcome.sheet.error_count == 0
+    finally:
+        engine.dispose()
+    sys.exit(0 if ok else 1)
+
+
+def _print_import(outcome: ImportOutcome) -> None:
+    sheet = outcome.sheet
+    name = f"{sheet.filename} (sheet #{sheet.id})"
+    if sheet.error_count:
+        click.echo(report_text(stored_result(sheet), name))
+    else:
+        click.echo(f"{name}: OK, {sheet.row_count} rows, {sheet.offer_count} offers stored.")
+        for warning in sheet.warnings:
+            click.echo(f"  warning, row {warning['row'] or '-'}: {warning['message']}")
+    if outcome.diff is not None:
+        diff = outcome.diff
+        click.echo(f"Against the active version: {diff.rises} price(s) up, {diff.falls} down, "
+                   f"{diff.count('new')} new SKU(s), {diff.count('dropped')} dropped.")
+    if outcome.version is not None:
+        click.echo(f"Activated as version {outcome.version.number}, in force from "
+                   f"{outcome.version.effective_from.isoformat()}.")
+    elif sheet.error_count == 0:
+        click.echo("Stored, not activated: activate it from the vendor's price sheets page.")
 
 
 def _read_sheet(file: str) -> bytes:

@@ -18,7 +18,7 @@ from catalog.diff import SheetDiff, diff_offers
 from catalog.records import OfferRecord
 from marketplace.models import OfferVersion, PriceSheet, SheetStatus, User
 from marketplace.services.scope import get_scoped
-from marketplace.services.sheet_storage import load_records
+from marketplace.services.sheet_storage import load_records, plain_decimal
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def _row(kind: str, offer: OfferRecord, *, old: bool) -> ChangeRow:
 
 
 def _pack(offer: OfferRecord) -> str:
-    return f"{offer.pack_size} {offer.pack_unit}".strip()
+    return f"{plain_decimal(offer.pack_size)} {offer.pack_unit}".strip()
 
 
 def diff_price_sheet(session: Session, actor: User, sheet_id: int) -> SheetChanges:

@@ -1,9 +1,10 @@
 """Writing a validated sheet's offers in bulk, and reading a sheet's offers back as records.
 
-Offers go in with one multi-row ``INSERT ... RETURNING`` per chunk (ids in parameter order),
-then their tiers with one bulk ``INSERT``: no ORM object per row, so a 100,000-row sheet is
-stored in seconds. Helpers here flush nothing and commit nothing: they run inside the
-caller's transaction.
+A 100,000-row sheet must be stored in seconds, so no ORM object is made per row. The offers'
+ids are taken first (PostgreSQL: from the table's sequence; SQLite: after the largest id,
+the transaction already holding SQLite's write lock), so offers and tiers can then be
+written without reading anything back: ``COPY`` on PostgreSQL, ``executemany`` elsewhere.
+Helpers here flush nothing and commit nothing: they run inside the caller's transaction.
 """
 
 from __future__ import annotations
@@ -12,30 +13,35 @@ from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from catalog.records import OfferRecord, Tier
-from marketplace.models import Discount, Item, Offer, OfferTier, PriceSheet
+from marketplace.models import Item, Offer, OfferTier, PriceSheet
 
-CHUNK = 5000
-_DISCOUNTS = {d.value: d for d in Discount}
+CHUNK = 10_000
+_OFFERS = Offer.__table__
+_TIERS = OfferTier.__table__
+OFFER_COLUMNS = ("id", "price_sheet_id", "organization_id", "item_id", "vendor_sku", "description",
+                 "pack_size", "sheet_pack_size", "sheet_unit", "discount", "max_packs", "valid_from",
+                 "valid_to", "row_number")
+TIER_COLUMNS = ("offer_id", "position", "min_packs", "price")
 
 
 def store_offers(session: Session, sheet: PriceSheet, offers: Sequence[OfferRecord],
                  item_ids: Mapping[str, int]) -> int:
     """Insert ``offers`` (all valid, item ids resolved by ``item_ids``) under ``sheet``."""
-    stored = 0
+    write = _copy if session.get_bind().dialect.name == "postgresql" else _insert
     for chunk in _chunks(offers, CHUNK):
-        rows = [_offer_row(sheet, offer, item_ids) for offer in chunk]
-        ids = session.scalars(insert(Offer).returning(Offer.id, sort_by_parameter_order=True), rows).all()
-        tiers = [{"offer_id": offer_id, "position": position, "min_packs": tier.min_packs,
-                  "price": tier.price}
-                 for offer_id, offer in zip(ids, chunk, strict=True)
-                 for position, tier in enumerate(offer.tiers, start=1)]
-        session.execute(insert(OfferTier), tiers)
-        stored += len(rows)
-    return stored
+        ids = _new_ids(session, len(chunk))
+        rows = [(offer_id, sheet.id, sheet.organization_id, item_ids[o.item], o.vendor_sku, o.description,
+                 o.pack_size, o.typed_pack_size, o.unit, o.discount, o.max_packs, o.valid_from, o.valid_to,
+                 o.row) for offer_id, o in zip(ids, chunk, strict=True)]
+        tiers = [(offer_id, position, tier.min_packs, tier.price)
+                 for offer_id, o in zip(ids, chunk, strict=True)
+                 for position, tier in enumerate(o.tiers, start=1)]
+        write(session, rows, tiers)
+    return len(offers)
 
 
 def _chunks(offers: Sequence[OfferRecord], size: int) -> Iterator[Sequence[OfferRecord]]:
@@ -43,45 +49,53 @@ def _chunks(offers: Sequence[OfferRecord], size: int) -> Iterator[Sequence[Offer
         yield offers[start:start + size]
 
 
-def _offer_row(sheet: PriceSheet, offer: OfferRecord, item_ids: Mapping[str, int]) -> dict[str, Any]:
-    return {
-        "price_sheet_id": sheet.id,
-        "organization_id": sheet.organization_id,
-        "item_id": item_ids[offer.item],
-        "vendor_sku": offer.vendor_sku,
-        "description": offer.description,
-        "pack_size": offer.pack_size,
-        "sheet_pack_size": offer.typed_pack_size,
-        "sheet_unit": offer.unit,
-        "discount": _DISCOUNTS[offer.discount],
-        "max_packs": offer.max_packs,
-        "valid_from": offer.valid_from,
-        "valid_to": offer.valid_to,
-        "row_number": offer.row,
-    }
+def _new_ids(session: Session, count: int) -> list[int]:
+    if session.get_bind().dialect.name == "postgresql":
+        return list(session.scalars(text(
+            "SELECT nextval(pg_get_serial_sequence('offers', 'id')) FROM generate_series(1, :n)"),
+            {"n": count}))
+    first = (session.scalar(select(func.max(Offer.id))) or 0) + 1
+    return list(range(first, first + count))
+
+
+def _insert(session: Session, rows: list[tuple[Any, ...]], tiers: list[tuple[Any, ...]]) -> None:
+    session.execute(insert(_OFFERS), [dict(zip(OFFER_COLUMNS, row, strict=True)) for row in rows])
+    session.execute(insert(_TIERS), [dict(zip(TIER_COLUMNS, row, strict=True)) for row in tiers])
+
+
+def _copy(session: Session, rows: list[tuple[Any, ...]], tiers: list[tuple[Any, ...]]) -> None:
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor:
+        for table, columns, values in (("offers", OFFER_COLUMNS, rows), ("offer_tiers", TIER_COLUMNS, tiers)):
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for value in values:
+                    copy.write_row(value)
 
 
 def load_records(session: Session, sheet_id: int) -> list[OfferRecord]:
-    """The offers stored for a sheet as catalog records (in sheet order), e.g. to diff or export."""
+    """The offers stored for a sheet as catalog records (in sheet order), e.g. to diff or export.
+
+    Decimals keep the column's scale (4.000000): equal to the sheet's values, not the same text.
+    """
+    offers, tiers_table, items = _OFFERS.c, _TIERS.c, Item.__table__.c
     tiers: dict[int, list[Tier]] = {}
     tier_rows = session.execute(
-        select(OfferTier.offer_id, OfferTier.min_packs, OfferTier.price)
-        .join(Offer, Offer.id == OfferTier.offer_id)
-        .where(Offer.price_sheet_id == sheet_id)
-        .order_by(OfferTier.offer_id, OfferTier.position))
+        select(tiers_table.offer_id, tiers_table.min_packs, tiers_table.price)
+        .join(_OFFERS, offers.id == tiers_table.offer_id)
+        .where(offers.price_sheet_id == sheet_id)
+        .order_by(tiers_table.offer_id, tiers_table.position)).all()
     for offer_id, min_packs, price in tier_rows:
-        tiers.setdefault(offer_id, []).append(Tier(min_packs, plain_decimal(price)))
+        tiers.setdefault(offer_id, []).append(Tier(min_packs, price))
     rows = session.execute(
-        select(Offer.id, Offer.vendor_sku, Item.slug, Item.unit, Offer.description, Offer.pack_size,
-               Offer.sheet_pack_size, Offer.sheet_unit, Offer.discount, Offer.max_packs,
-               Offer.valid_from, Offer.valid_to, Offer.row_number)
-        .join(Item, Item.id == Offer.item_id)
-        .where(Offer.price_sheet_id == sheet_id)
-        .order_by(Offer.row_number))
-    return [OfferRecord(vendor_sku=sku, item=slug, description=description, pack_size=plain_decimal(pack),
-                        unit=sheet_unit, discount=discount.value, tiers=tuple(tiers.get(offer_id, ())),
-                        max_packs=max_packs, valid_from=valid_from, valid_to=valid_to, row=row,
-                        sheet_pack_size=plain_decimal(sheet_pack), pack_unit=item_unit)
+        select(offers.id, offers.vendor_sku, items.slug, items.unit, offers.description, offers.pack_size,
+               offers.sheet_pack_size, offers.sheet_unit, offers.discount, offers.max_packs,
+               offers.valid_from, offers.valid_to, offers.row_number)
+        .join(Item.__table__, items.id == offers.item_id)
+        .where(offers.price_sheet_id == sheet_id)
+        .order_by(offers.row_number)).all()
+    return [OfferRecord(sku, slug, description, pack, sheet_unit, discount.value,
+                        tuple(tiers.get(offer_id, ())), max_packs, valid_from, valid_to, row, sheet_pack,
+                        item_unit)
             for (offer_id, sku, slug, item_unit, description, pack, sheet_pack, sheet_unit, discount,
                  max_packs, valid_from, valid_to, row) in rows]
 

@@ -1,0 +1,193 @@
+"""Validate AND store a large vendor price sheet through the app's service, on SQLite and PostgreSQL.
+
+    python -m bench.bench_sheet_storage                       # 100,000 rows, CSV, both backends
+    python -m bench.bench_sheet_storage --rows 20000 --backend sqlite --kind xlsx
+
+Each backend runs in its own process (so its peak memory is its own) on a fresh database
+migrated to head, with the 120-staple demo catalog. Timed, in that process:
+
+- ``validate``: ``catalog.check_file`` against the catalog (reading + validation, nothing stored);
+- ``upload``: ``services.price_sheets.upload_price_sheet`` end to end: validation again, then the
+  bulk insert of every offer and tier, the audit event and the commit (what a vendor waits for);
+- ``activate``: ``activate_price_sheet`` of that sheet (it becomes version 1);
+- ``diff``: a second sheet with 10 % of the prices changed, uploaded, then diffed per SKU.
+
+Peak memory is the process's maximum resident set size (``ru_maxrss``), interpreter and
+libraries included. The sheet is synthetic: real staples and base prices, invented SKUs and
+tiers. PostgreSQL comes from ``--pg-url`` (default: the local server, a throwaway database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from catalog.records import OfferRecord, Tier
+from catalog.reference import load_staples
+from catalog.template import offers_to_csv, offers_to_xlsx
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/sharedbuy_bench"
+
+
+def make_offers(rows: int, seed: int = 7, reprice: float = 0.0) -> list[OfferRecord]:
+    """``rows`` offers on the staples (SKU i is always the same item); ``reprice`` of them changed."""
+    staples = load_staples()
+    rng = random.Random(seed)
+    change = random.Random(seed + 1)
+    out = []
+    for i in range(rows):
+        staple = staples[i % len(staples)]
+        pack = staple.pack_sizes[i % len(staple.pack_sizes)] if staple.pack_sizes else 1
+        base = (staple.base_price_2026 * pack * Decimal(str(round(rng.uniform(0.75, 0.98), 3))))
+        if reprice and change.random() < reprice:
+            base *= Decimal("1.05")
+        first = max(base.quantize(Decimal("0.01")), Decimal("0.01"))
+        tiers = [Tier(1, first)]
+        for step, min_packs in enumerate((10, 50)[: rng.randint(0, 2)], start=1):
+            price = (first * (1 - Decimal("0.04") * step)).quantize(Decimal("0.01"))
+            if Decimal("0.01") <= price < tiers[-1].price:
+                tiers.append(Tier(min_packs, price))
+        out.append(OfferRecord(
+            vendor_sku=f"BENCH-{i:07d}", item=staple.id, description=f"{staple.name}, pack of {pack}",
+            pack_size=Decimal(pack), unit=staple.unit,
+            discount="incremental" if i % 7 == 0 else "all_units", tiers=tuple(tiers),
+            max_packs=5000 if i % 5 == 0 else None, row=i + 2))
+    return out
+
+
+def sheet_bytes(offers: list[OfferRecord], kind: str) -> bytes:
+    return offers_to_xlsx(offers) if kind == "xlsx" else offers_to_csv(offers)
+
+
+def run_backend(backend: str, rows: int, kind: str, pg_url: str) -> dict[str, Any]:
+    """The measurements of one backend (runs in the current process)."""
+    from catalog.intake import check_file
+    from marketplace import migrate
+    from marketplace.db import make_engine, make_session_factory
+    from marketplace.services import price_sheets
+    from marketplace.services.catalog import catalog_refs
+    from marketplace.services.price_sheets import MAX_SHEET_BYTES, Upload
+    from marketplace.services.sheet_diff import diff_price_sheet
+
+    data = sheet_bytes(make_offers(rows), kind)
+    second = sheet_bytes(make_offers(rows, reprice=0.10), kind)
+    url, cleanup = _database(backend, pg_url)
+    try:
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        session = make_session_factory(engine)()
+        vendor_user = _seed(session)
+        max_bytes = max(MAX_SHEET_BYTES, len(data), len(second))
+        price_sheets.MAX_SHEET_BYTES = max_bytes  # a 100,000-row XLSX is bigger than an upload may be
+        items = catalog_refs(session, vendor_user.alliance_id)
+        started = time.perf_counter()
+        checked = check_file(data, f"bench.{kind}", items, max_bytes=max_bytes)
+        validate_s = time.perf_counter() - started
+        assert checked.ok and len(checked.offers) == rows, checked.errors[:3]
+        del checked
+        started = time.perf_counter()
+        sheet = price_sheets.upload_price_sheet(session, vendor_user, Upload(data, f"bench.{kind}"))
+        upload_s = time.perf_counter() - started
+        assert sheet.offer_count == rows, sheet.errors[:3]
+        started = time.perf_counter()
+        price_sheets.activate_price_sheet(session, vendor_user, sheet.id)
+        activate_s = time.perf_counter() - started
+        again = price_sheets.upload_price_sheet(session, vendor_user, Upload(second, f"bench2.{kind}"))
+        started = time.perf_counter()
+        changes = diff_price_sheet(session, vendor_user, again.id)
+        diff_s = time.perf_counter() - started
+        changed = changes.count("changed")
+        session.close()
+        engine.dispose()
+    finally:
+        cleanup()
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"backend": backend, "kind": kind, "rows": rows, "bytes": len(data),
+            "validate_s": round(validate_s, 2), "validate_rows_s": round(rows / validate_s),
+            "upload_s": round(upload_s, 2), "upload_rows_s": round(rows / upload_s),
+            "store_s": round(upload_s - validate_s, 2), "activate_s": round(activate_s, 2),
+            "diff_s": round(diff_s, 2), "diff_changed": changed, "peak_mib": round(peak_mib)}
+
+
+def _database(backend: str, pg_url: str) -> tuple[str, Any]:
+    if backend == "sqlite":
+        folder = tempfile.TemporaryDirectory(prefix="sheet-bench-")
+        return f"sqlite:///{folder.name}/bench.db", folder.cleanup
+    import psycopg
+
+    parsed = make_url(pg_url)
+    name = f"{parsed.database}_{os.getpid()}"
+    admin = dict(host=parsed.host or "127.0.0.1", port=parsed.port or 5432, user=parsed.username,
+                 password=parsed.password, dbname="postgres", autocommit=True)
+    with psycopg.connect(**admin) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(**admin) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return parsed.set(database=name).render_as_string(hide_password=False), drop
+
+
+def _seed(session: Any) -> Any:
+    """An alliance with the staples catalog and one vendor user; returns the user."""
+    from marketplace.models import Alliance, Organization, OrgKind, Role, User
+    from marketplace.services.catalog_demo import seed_catalog
+
+    alliance = Alliance(name="Bench alliance")
+    vendor = Organization(alliance=alliance, kind=OrgKind.VENDOR, name="Bench vendor")
+    user = User(organization=vendor, role=Role.VENDOR, email="bench@example.org", name="Bench")
+    session.add_all([alliance, vendor, user])
+    session.flush()
+    seed_catalog(type("Context", (), {"session": session, "alliance": alliance})())
+    session.commit()
+    return user
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--kind", choices=("csv", "xlsx"), default="csv")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG))
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(run_backend(args.backend, args.rows, args.kind, args.pg_url)))
+        return 0
+    backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    results = []
+    for backend in backends:
+        command = [sys.executable, "-m", "bench.bench_sheet_storage", "--child", "--backend", backend,
+                   "--rows", str(args.rows), "--kind", args.kind, "--pg-url", args.pg_url]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            print(done.stdout, done.stderr, file=sys.stderr)
+            return done.returncode
+        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    print("| backend | sheet | validate | rows/s | validate + store + commit | rows/s | store only | "
+          "activate | diff (10 % changed) | peak RSS |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in results:
+        print(f"| {r['backend']} | {r['rows']:,} rows {r['kind'].upper()}, {r['bytes'] / 2**20:.1f} MiB | "
+              f"{r['validate_s']} s | {r['validate_rows_s']:,} | {r['upload_s']} s | {r['upload_rows_s']:,} | "
+              f"{r['store_s']} s | {r['activate_s']} s | {r['diff_s']} s ({r['diff_changed']:,} SKUs) | "
+              f"{r['peak_mib']} MiB |")
+    print(json.dumps(results), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
