@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from marketplace.models import Alliance, Organization, OrgKind, Role, Site, User
 from marketplace.services.audit import record_event
 from marketplace.services.catalog_demo import seed_catalog, seed_vendor_offers
+from marketplace.services.cycles_demo import seed_needs
 from marketplace.services.passwords import hash_password
 
 ALLIANCE_NAME = "Scott-Rice Child Care Alliance"
@@ -142,4 +143,4 @@ def seed_vendors(context: DemoContext) -> None:
 
 #: Each step gets the shared context; add catalog, cycles and payments steps after these.
 DEMO_STEPS: list[Callable[[DemoContext], None]] = [seed_hub, seed_members, seed_vendors,
-                                                    seed_catalog, seed_vendor_offers]
+                                                    seed_catalog, seed_vendor_offers, seed_needs]

@@ -86,22 +86,18 @@ def _food_staples() -> dict[str, Staple]:
     return {s.id: s for s in load_staples() if s.component and s.per_unit and AGE in s.ages}
 
 
-def suggest_needs(session: Session, actor: User, site_id: int) -> list[Suggestion]:
-    """Weekly quantities of the alliance's food staples for the site (see the module's
-    assumptions), each with the site's current need for the item when there is one."""
-    site = get_scoped(session, actor, Site, site_id)
+def estimate_weekly(items: list[Item], capacity: int) -> list[tuple[Item, Decimal, str]]:
+    """(item, weekly quantity in its unit, how it was reached) for the food staples among
+    ``items`` at a site of ``capacity`` licensed places (see the module's assumptions)."""
     staples = _food_staples()
-    items = [i for i in session.scalars(scoped_select(actor, Item, Item.active.is_(True)).order_by(Item.name))
-             if i.slug in staples]
+    foods = [i for i in items if i.slug in staples]
     shares: dict[str, Decimal] = defaultdict(Decimal)
-    for item in items:
-        staple = staples[item.slug]
-        shares[staple.component or ""] += staple.menu_share
-    current = {n.item_id: n for n in session.scalars(select(RecurringNeed).where(RecurringNeed.site_id == site.id))}
-    children = Decimal(site.licensed_capacity) * ENROLMENT
+    for item in foods:
+        shares[staples[item.slug].component or ""] += staples[item.slug].menu_share
+    children = Decimal(capacity) * ENROLMENT
     servings = weekly_servings_per_child()
     out = []
-    for item in items:
+    for item in foods:
         staple = staples[item.slug]
         component = staple.component or ""
         if not shares[component] or staple.per_unit is None:
@@ -112,8 +108,18 @@ def suggest_needs(session: Session, actor: User, site_id: int) -> list[Suggestio
         basis = (f"{children.normalize():f} children x {servings[component].normalize():f} "
                  f"{staple.pattern_unit} of {component.replace('_', ' ')} a week x {share:.0%} of it "
                  f"from this item, {staple.per_unit.normalize():f} {staple.pattern_unit} per {item.unit}")
-        out.append(Suggestion(item, quantity, basis, current.get(item.id)))
+        out.append((item, quantity, basis))
     return out
+
+
+def suggest_needs(session: Session, actor: User, site_id: int) -> list[Suggestion]:
+    """Weekly quantities of the alliance's food staples for the site (see the module's
+    assumptions), each with the site's current need for the item when there is one."""
+    site = get_scoped(session, actor, Site, site_id)
+    items = list(session.scalars(scoped_select(actor, Item, Item.active.is_(True)).order_by(Item.name)))
+    current = {n.item_id: n for n in session.scalars(select(RecurringNeed).where(RecurringNeed.site_id == site.id))}
+    return [Suggestion(item, quantity, basis, current.get(item.id))
+            for item, quantity, basis in estimate_weekly(items, site.licensed_capacity)]
 
 
 def add_suggested_needs(session: Session, actor: User, site_id: int, item_ids: list[int]) -> int:
