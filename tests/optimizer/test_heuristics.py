@@ -179,3 +179,18 @@ def test_the_start_is_within_two_percent_of_the_optimum_on_small_alliances(seed)
     start_cost, problems = evaluate(data, construct_start(load_instance(data)))
     assert problems == []
     assert optimum.cost <= start_cost <= optimum.cost * Decimal("1.02")
+
+
+def test_generated_instances_are_deterministic_valid_and_feasible_by_construction():
+    params = Params(sites=30, items=60, vendors=9, reach=4, seed=9)
+    data = generate(params)
+    assert json.dumps(data) == json.dumps(generate(params))
+    assert json.dumps(data) != json.dumps(generate(Params(**{**params.__dict__, "seed": 10})))
+    inst = load_instance(json.loads(json.dumps(data), parse_float=Decimal))
+    assert len(inst.sites) == 30 and len(inst.items) == 60 and len(inst.vendors) == 9
+    # Money is written as decimal strings; the club vendor serves everyone with no minimum.
+    assert all(isinstance(t["price"], str) for o in data["offers"] for t in o["tiers"])
+    club = next(v for v in inst.vendors if v.id.endswith("-club"))
+    assert club.regions is None and club.min_order is None
+    for demand in inst.demands:
+        assert any(o.vendor == club.id for o in inst.allowed_offers(demand.site, demand.item))
