@@ -37,7 +37,7 @@ from marketplace.services.scope import get_scoped, require_role, scoped_select
 
 MIN_TIME_LIMIT_S, MAX_TIME_LIMIT_S = 5, 3600
 MAX_OVERBUY = Decimal("1")
-#: A running run whose progress has not moved for this long is taken as lost (its worker died).
+#: A run whose progress has not moved for this long (plus 4 time limits) is taken as lost.
 STALE_AFTER = timedelta(minutes=10)
 RUNNABLE = (CycleStatus.CLOSED, CycleStatus.PUBLISHED)
 
@@ -181,8 +181,8 @@ def is_stale(run: OptimizationRun, now: datetime) -> bool:
         return False
     seen = (run.progress or {}).get("updated_at")
     last = datetime.fromisoformat(seen) if seen else (run.started_at or run.created_at)
-    limit = STALE_AFTER + timedelta(seconds=int((run.options or {}).get("time_limit_s", 60)) * 4) \
-        if run.status is RunStatus.QUEUED else STALE_AFTER
+    # The standalone baselines and explanations may run a while without a report: allow for them.
+    limit = STALE_AFTER + timedelta(seconds=int((run.options or {}).get("time_limit_s", 60)) * 4)
     return now - last > limit
 
 

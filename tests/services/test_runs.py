@@ -189,3 +189,17 @@ def test_runs_are_the_hubs_alone(session, world, cyc):
             runs.get_run(session, outsider, run.id)
         with pytest.raises(NotFoundError):
             runs.cancel_run(session, outsider, run.id)
+
+
+def test_a_run_whose_worker_vanished_does_not_block_the_cycle(session, world, cyc):
+    lost = start(session, world, cyc)
+    lost.status, lost.started_at = RunStatus.RUNNING, after_cutoff(cyc)
+    lost.progress = {"phase": "solve", "updated_at": after_cutoff(cyc).isoformat()}
+    session.flush()
+    soon = after_cutoff(cyc) + timedelta(minutes=5)
+    with pytest.raises(ConflictError):
+        runs.start_run(session, world.hub, cyc.cycle.id, FAST, now=soon)
+    much_later = after_cutoff(cyc) + timedelta(minutes=20)  # 10 minutes + 4 time limits of 20 s
+    assert runs.run_progress(lost, much_later)["stale"]
+    assert runs.start_run(session, world.hub, cyc.cycle.id, FAST, now=much_later).number == 2
+    assert runs.cancel_run(session, world.hub, lost.id, now=much_later).status is RunStatus.CANCELLED
