@@ -1,0 +1,190 @@
+"""Reading member shares: a director's share with its lines, and the hub's approval board."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from marketplace.db import utcnow
+from marketplace.errors import ConflictError
+from marketplace.models import (
+    Cycle,
+    MemberShare,
+    OptimizationRun,
+    Organization,
+    PlanDelivery,
+    PlanLine,
+    Role,
+    ShareStatus,
+    User,
+)
+from marketplace.services.approvals import current_shares, finalize_problems, require_decidable
+from marketplace.services.plans import alone_price, load_run_instance, percent
+from marketplace.services.scope import get_scoped, require_role, scoped_select
+
+
+@dataclass(frozen=True)
+class ShareLine:
+    """One line of a member's share: ``pooled_price`` per pack reached by pooling,
+    ``alone_price`` what the same offer costs for the member's packs alone (None: below the
+    vendor's minimum)."""
+
+    site: str
+    item: str
+    unit: str
+    vendor: str
+    sku: str
+    packs: int
+    quantity: Decimal
+    tier: int
+    pooled_price: Decimal
+    alone_price: Decimal | None
+    amount_cents: int
+
+
+@dataclass(frozen=True)
+class ShareFee:
+    site: str
+    vendor: str
+    fee_cents: int
+
+
+@dataclass
+class ShareDetail:
+    share: MemberShare
+    member: Organization
+    run_number: int
+    lines: list[ShareLine]
+    fees: list[ShareFee]
+    previous: MemberShare | None
+    decidable: bool
+    why_not: str
+
+    @property
+    def lines_cents(self) -> int:
+        return sum(x.amount_cents for x in self.lines)
+
+    @property
+    def fees_cents(self) -> int:
+        return sum(f.fee_cents for f in self.fees)
+
+    @property
+    def adjustment_cents(self) -> int:
+        """The fair split's move: what the member pays beyond (or below) its own lines and fees."""
+        return self.share.cost_cents - self.lines_cents - self.fees_cents
+
+    @property
+    def savings_percent(self) -> Decimal | None:
+        return percent(self.share.savings_cents, self.share.standalone_cents)
+
+    @property
+    def change_cents(self) -> int | None:
+        return None if self.previous is None else self.share.cost_cents - self.previous.cost_cents
+
+
+def share_detail(session: Session, actor: User, share_id: int, *, now: datetime | None = None) -> ShareDetail:
+    """A share with each line (pooled and alone prices), its fees and the share it replaced."""
+    share = get_scoped(session, actor, MemberShare, share_id)
+    lines = list(session.scalars(scoped_select(actor, PlanLine, PlanLine.run_id == share.run_id,
+                                               PlanLine.member_id == share.member_id)
+                                 .options(joinedload(PlanLine.site), joinedload(PlanLine.item),
+                                          joinedload(PlanLine.offer), joinedload(PlanLine.vendor))))
+    drops = list(session.scalars(scoped_select(actor, PlanDelivery, PlanDelivery.run_id == share.run_id,
+                                               PlanDelivery.member_id == share.member_id)
+                                 .options(joinedload(PlanDelivery.site), joinedload(PlanDelivery.vendor))))
+    why_not = ""
+    try:
+        require_decidable(share, share.cycle, now or utcnow())
+    except ConflictError as error:
+        why_not = error.message
+    return ShareDetail(share, share.member, share.run.number, _share_lines(share.run, lines),
+                       sorted((ShareFee(d.site.name, d.vendor.name, d.fee_cents) for d in drops),
+                              key=lambda f: (f.site.lower(), f.vendor.lower())),
+                       _previous(session, share), not why_not, why_not)
+
+
+def _share_lines(run: OptimizationRun, lines: list[PlanLine]) -> list[ShareLine]:
+    instance = load_run_instance(run)
+    member_packs: dict[int, int] = defaultdict(int)
+    for x in lines:
+        member_packs[x.offer_id] += x.packs
+    rows = []
+    for x in lines:
+        offer = instance.offer_by_id.get(f"o{x.offer_id}") if instance else None
+        rows.append(ShareLine(x.site.name, x.item.name, x.item.unit, x.vendor.name, x.offer.vendor_sku, x.packs,
+                              x.quantity, x.tier_position, x.unit_price,
+                              alone_price(offer, member_packs[x.offer_id]) if offer else None, x.amount_cents))
+    return sorted(rows, key=lambda r: (r.site.lower(), r.item.lower(), r.vendor.lower()))
+
+
+def _previous(session: Session, share: MemberShare) -> MemberShare | None:
+    """The member's share of the plan published before this one (None for the first)."""
+    return session.scalar(select(MemberShare).where(
+        MemberShare.cycle_id == share.cycle_id, MemberShare.member_id == share.member_id,
+        MemberShare.id != share.id, MemberShare.created_at <= share.created_at)
+        .order_by(MemberShare.created_at.desc(), MemberShare.id.desc()).limit(1))
+
+
+def list_my_shares(session: Session, actor: User) -> list[MemberShare]:
+    """A director's shares of published plans (newest cycle first), superseded ones left out."""
+    require_role(actor, Role.DIRECTOR)
+    return list(session.scalars(scoped_select(actor, MemberShare, MemberShare.status != ShareStatus.SUPERSEDED)
+                                .options(joinedload(MemberShare.cycle), joinedload(MemberShare.run))
+                                .order_by(MemberShare.created_at.desc(), MemberShare.id.desc())))
+
+
+# ---------------------------------------------------------------- the hub's board
+
+@dataclass(frozen=True)
+class BoardRow:
+    share: MemberShare
+    name: str
+    decided_by: str
+    previous_cents: int | None
+
+
+@dataclass
+class ApprovalBoard:
+    """Who approved, rejected or has not answered the published plan of a cycle."""
+
+    cycle: Cycle
+    run: OptimizationRun | None
+    rows: list[BoardRow]
+    left_out: list[str]
+    newer_runs: list[OptimizationRun]
+    problems: list[str]
+    deadline_passed: bool
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total_cents(self) -> int:
+        return sum(r.share.cost_cents for r in self.rows)
+
+
+def approval_board(session: Session, actor: User, cycle_id: int, *, now: datetime | None = None) -> ApprovalBoard:
+    now = now or utcnow()
+    cycle = get_scoped(session, actor, Cycle, cycle_id)
+    require_role(actor, Role.HUB_MANAGER)
+    shares = current_shares(session, cycle)
+    run = cycle.published_run
+    ids = {s.member_id for s in shares} | set(run.excluded_member_ids if run else [])
+    users = {s.decided_by_id for s in shares if s.decided_by_id}
+    names = dict(session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(ids)))
+                 .all()) if ids else {}
+    people = dict(session.execute(select(User.id, User.name).where(User.id.in_(users))).all()) if users else {}
+    rows = [BoardRow(s, names.get(s.member_id, ""), people.get(s.decided_by_id or 0, ""),
+                     p.cost_cents if (p := _previous(session, s)) is not None else None) for s in shares]
+    rows.sort(key=lambda r: r.name.lower())
+    counts = {status.value: sum(1 for s in shares if s.status is status) for status in ShareStatus}
+    newer = [] if run is None else list(session.scalars(scoped_select(
+        actor, OptimizationRun, OptimizationRun.cycle_id == cycle.id, OptimizationRun.number > run.number)
+        .order_by(OptimizationRun.number.desc())))
+    passed = cycle.approval_deadline_at is not None and now >= cycle.approval_deadline_at
+    return ApprovalBoard(cycle, run, rows, sorted(names[m] for m in (run.excluded_member_ids if run else [])
+                                                  if m in names),
+                         newer, finalize_problems(session, cycle) if shares else [], passed, counts)
