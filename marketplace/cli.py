@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 
 import click
 
@@ -20,8 +21,9 @@ from marketplace.app import create_app
 from marketplace.config import Config, ConfigError
 from marketplace.db import make_engine, make_session_factory, session_scope
 from marketplace.errors import MarketplaceError
-from marketplace.services import accounts
+from marketplace.services import accounts, notifications
 from marketplace.services.demo import DemoLogin, seed_demo
+from marketplace.services.mail import Mailer
 from marketplace.services.price_sheets import MAX_SHEET_BYTES, Upload
 from marketplace.services.sheet_files import ImportOutcome, import_price_sheet, stored_result
 
@@ -170,6 +172,34 @@ def _print_import(outcome: ImportOutcome) -> None:
                    f"{outcome.version.effective_from.isoformat()}.")
     elif sheet.error_count == 0:
         click.echo("Stored, not activated: activate it from the vendor's price sheets page.")
+
+
+@main.command("send-reminders")
+@click.option("--hours", default=48, show_default=True, type=click.IntRange(1, 24 * 14),
+              help="Remind about the cutoffs within this many hours.")
+@click.option("--base-url", envvar="SHAREDBUY_BASE_URL", default=None,
+              help="The site's address, for the links in emails (env SHAREDBUY_BASE_URL).")
+def send_reminders(hours: int, base_url: str | None) -> None:
+    """Remind members of each open cycle's coming cutoff, in the app and by email when SMTP is
+    configured. Each user is reminded once per cycle, so it is safe to run from cron hourly."""
+    config = _config(default_env="development")
+    factory = make_session_factory(make_engine(config.database_url))
+    mailer = Mailer(host=config.smtp_host, port=config.smtp_port, user=config.smtp_user,
+                    password=config.smtp_password, sender=config.smtp_from, starttls=config.smtp_starttls)
+    emailed: list[int] = []
+
+    def send(ids: list[int]) -> None:
+        with session_scope(factory) as email_session:
+            emailed.append(notifications.email_notifications(email_session, mailer, ids, base_url=base_url))
+
+    notifications.register_email_sender(config.database_url, send if mailer.enabled else None)
+    try:
+        with session_scope(factory) as session:
+            added = notifications.send_cutoff_reminders(session, within=timedelta(hours=hours))
+    finally:
+        notifications.register_email_sender(config.database_url, None)
+    email = f"; {sum(emailed)} emailed" if mailer.enabled else " (email is off: SMTP_HOST is not set)"
+    click.echo(f"{added} cutoff reminder{'' if added == 1 else 's'} added{email}.")
 
 
 def _read_sheet(file: str) -> bytes:
