@@ -49,11 +49,15 @@ def money(cents: int) -> str:
 
 
 def plain(value: Decimal) -> str:
-    """A decimal without trailing zeros or exponent: 4.0000 -> 4, 14.8000 -> 14.80."""
-    text = format(value.normalize(), "f")
-    if "." in text and len(text.split(".")[1]) == 1:
-        text += "0"
-    return text
+    """A quantity without trailing zeros or exponent: 4.000000 -> 4, 2.500 -> 2.5."""
+    return format(value.normalize(), "f")
+
+
+def price_text(value: Decimal) -> str:
+    """A price per pack with 2 to 4 decimals: 30.0000 -> 30.00, 0.0550 -> 0.055."""
+    exponent = value.normalize().as_tuple().exponent
+    places = max(2, min(4, -exponent)) if isinstance(exponent, int) else 4
+    return f"{value:.{places}f}"
 
 
 def safe_text(text: str) -> str:
@@ -83,7 +87,7 @@ def po_csv(po: PurchaseOrder) -> Download:
             writer.writerow([po.number, vendor, *where, day, "item", safe_text(line.item.name),
                              safe_text(line.offer.vendor_sku), safe_text(line.offer.description or ""),
                              plain(line.offer.pack_size), safe_text(line.item.unit), line.packs,
-                             plain(line.unit_price), money(line.amount_cents)])
+                             price_text(line.unit_price), money(line.amount_cents)])
         if delivery.fee_cents:
             writer.writerow([po.number, vendor, *where, day, "delivery_fee", "Delivery fee", "", "", "", "",
                              "", "", money(delivery.fee_cents)])
@@ -112,7 +116,7 @@ def po_pdf(po: PurchaseOrder, *, alliance_name: str) -> Download:
         rows = [["Item", "SKU", "Pack", "Packs", "Price / pack", "Amount"]]
         rows += [[Paragraph(_p(line.item.name), styles["BodyText"]), line.offer.vendor_sku,
                   f"{plain(line.offer.pack_size)} {line.item.unit}", str(line.packs),
-                  f"${plain(line.unit_price)}", f"${money(line.amount_cents)}"] for line in lines]
+                  f"${price_text(line.unit_price)}", f"${money(line.amount_cents)}"] for line in lines]
         rows.append(["Delivery fee", "", "", "", "", f"${money(delivery.fee_cents)}"])
         story += [_table(rows), Spacer(1, 10)]
     story.append(_table([["Goods", f"${money(po.goods_cents)}"], ["Delivery fees", f"${money(po.fees_cents)}"],
@@ -185,7 +189,7 @@ def _item_out(order: ET.Element, po: PurchaseOrder, delivery: SiteDelivery, line
                              requestedDeliveryDate=po.cycle.delivery_on.isoformat())
     _text(ET.SubElement(item_out, "ItemID"), "SupplierPartID", line.offer.vendor_sku)
     detail = ET.SubElement(item_out, "ItemDetail")
-    _money(ET.SubElement(detail, "UnitPrice"), None, plain(line.unit_price))
+    _money(ET.SubElement(detail, "UnitPrice"), None, price_text(line.unit_price))
     _text(detail, "Description", f"{line.item.name}, {plain(line.offer.pack_size)} {line.item.unit} a pack",
           lang=True)
     _text(detail, "UnitOfMeasure", "PK")
