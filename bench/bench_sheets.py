@@ -5,11 +5,12 @@
 
 Each run happens in a fresh child process, which reports the time to read
 (safety checks + parsing) and to validate against the catalog, and its peak
-resident memory (`ru_maxrss`, which includes the interpreter, pandas and
-openpyxl). Imports are warmed up before timing. The figures are the median over
-the runs; they are printed and written into the "Price-sheet intake" section of
-bench/RESULTS.md (other sections are left as they are). Storing the offers is
-measured by the marketplace benchmark, with a database.
+resident memory (VmHWM, which includes the interpreter, pandas and openpyxl),
+plus its CPU time: on a shared machine wall-clock time includes waiting for a
+CPU. Imports are warmed up before timing. The figures are the median over the
+runs; they are printed and written into bench/RESULTS.md between this
+benchmark's own markers (other sections are left as they are). Storing the
+offers is measured separately, with a database.
 
 The sheet: items and units are the staples catalog (`catalog/reference`), pack
 sizes its typical packs, prices its 2026 base prices with synthetic vendor
@@ -32,6 +33,7 @@ import sys
 import tempfile
 import time
 import zipfile
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -52,7 +54,9 @@ STEPS = (Decimal(1), Decimal("0.97"), Decimal("0.94"), Decimal("0.91"))
 TARGET_ROWS_PER_S = 20_000
 TARGET_PEAK_BYTES = 1 << 30
 RESULTS = Path(__file__).with_name("RESULTS.md")
-SECTION = "## Price-sheet intake (catalog)"
+SECTION = "### Price-sheet intake (catalog)"
+BEGIN = "<!-- Price-sheet intake: begin -->"
+END = "<!-- Price-sheet intake: end -->"
 
 
 def _money(value: Decimal, rng: random.Random) -> str:
@@ -205,9 +209,11 @@ def measure(path: Path, runs: int) -> dict[str, float]:
 
 def report(figures: dict[str, dict[str, float]], command: str) -> str:
     mib = 1024 * 1024
-    lines = [SECTION, "", f"`{command}` (median of {figures['csv']['runs']} runs per format, "
-             "each in a fresh process; validated against the staples catalog; storage is "
-             "measured separately with the database).", "",
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [SECTION, "", f"Measured {stamp} with `{command}` (median of "
+             f"{figures['csv']['runs']} runs per format, each in a fresh process; validated "
+             "against the staples catalog; storage is measured separately with the database).",
+             "",
              "| format | rows | file | read | validate | rows/s (wall) | CPU time | rows/s (CPU) "
              "| peak RSS | RSS before | target |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -226,7 +232,10 @@ def report(figures: dict[str, dict[str, float]], command: str) -> str:
               f"{'met' if cpu_ok else 'NOT met'} in CPU time; peak memory target "
               f"{'met' if peak_ok else 'NOT met'}. Machine: {_machine()} (load average at the "
               "end of the runs: with a load above the CPU count, wall-clock time includes "
-              "waiting for a CPU, and the CPU-time rate is what one free core delivers).", ""]
+              "waiting for a CPU, and the CPU-time rate is what one free core delivers).", "",
+              "Reading XLSX is openpyxl's read-only parser; the benchmark's workbook holds "
+              "inline strings, as openpyxl writes them, and the `<dimension>` element Excel "
+              "writes (without it openpyxl parses the sheet twice).", ""]
     return "\n".join(lines)
 
 
@@ -238,15 +247,15 @@ def _machine() -> str:
 
 
 def write_results(section: str) -> None:
-    """Replace this benchmark's section of RESULTS.md, keeping every other section."""
+    """Replace this benchmark's block of RESULTS.md (between its markers), keeping the rest."""
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    start = text.find(SECTION)
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
+    block = f"{BEGIN}\n{section.rstrip()}\n{END}"
+    start, end = text.find(BEGIN), text.find(END)
+    if start >= 0 and end > start:
+        text = text[:start] + block + text[end + len(END):]
     else:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section + ("" if end < 0 else "\n" + text[end + 1:])
-    RESULTS.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    RESULTS.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

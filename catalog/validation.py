@@ -49,14 +49,8 @@ def validate_sheet(table: RawSheet, items: Items | None = None) -> SheetResult:
     Errors and warnings are sorted by row, then by column order. A header
     missing a required column rejects every row (no row can be complete).
     """
-    header = map_header(table.header)
-    catalog = _Catalog(items) if items is not None else None
-    names = tuple(header.positions)
-    pick = operator.itemgetter(*header.positions.values()) if names else lambda _cells: ()
-    width = max(header.positions.values(), default=-1) + 1
-    complete = header.complete
-    tiers = tuple(t for t in _TIERS if t[1] in header.positions or t[2] in header.positions)
-    errors = list(header.errors)
+    plan = _Plan(map_header(table.header), _Catalog(items) if items is not None else None)
+    errors = list(plan.header.errors)
     offers: list[OfferRecord] = []
     rejected: set[int] = set()
     skus: dict[str, list[int]] = {}
@@ -65,35 +59,61 @@ def validate_sheet(table: RawSheet, items: Items | None = None) -> SheetResult:
         if not "".join(cells).strip():
             continue
         count += 1
-        if len(cells) < width:
-            cells = list(cells) + [""] * (width - len(cells))
-        picked = pick(cells) if len(names) > 1 else (pick(cells),)
-        values = dict(zip(names, map(str.strip, picked), strict=True))
-        offer = None
-        if complete and index not in table.cell_errors and index not in table.row_errors:
-            offer = quick_offer(values, index + 2, tiers, catalog)
+        values = plan.values(cells)
+        offer, problems = plan.check(index, values, table)
         if offer is None:
-            offer, problems = _careful(index, values, table, header, catalog, tiers)
-            if problems or offer is None:
-                rejected.add(index + 2)
-                errors.extend(problems)
-                offer = None
-        if offer is not None:
+            rejected.add(index + 2)
+            errors.extend(problems)
+        else:
             offers.append(offer)
         if values.get("vendor_sku"):
             skus.setdefault(values["vendor_sku"].casefold(), []).append(index + 2)
-    duplicates = _duplicate_errors(skus, table, header.positions)
+    duplicates = _duplicate_errors(skus, table, plan.header.positions)
     if duplicates:
         errors.extend(duplicates)
-        bad = {e.row for e in duplicates}
-        rejected |= bad
-        offers = [o for o in offers if o.row not in bad]
+        rejected |= {e.row for e in duplicates if e.row}
+        offers = [o for o in offers if o.row not in rejected]
     errors.sort(key=lambda e: (e.row or 0, _ORDER.get(e.column or "", -1)))
     return SheetResult(
         offers=tuple(offers), errors=tuple(errors),
-        warnings=tuple(table.warnings) + header.warnings, rows=count, kind=table.kind,
+        warnings=tuple(table.warnings) + plan.header.warnings, rows=count, kind=table.kind,
         rejected_rows=frozenset(rejected),
     )
+
+
+class _Plan:
+    """What the header decides once for every row: where each column is, which tiers exist."""
+
+    def __init__(self, header: HeaderMap, catalog: _Catalog | None):
+        self.header = header
+        self.catalog = catalog
+        self.names = tuple(header.positions)
+        positions = list(header.positions.values())
+        self.pick = operator.itemgetter(*positions) if positions else None
+        self.width = max(positions, default=-1) + 1
+        self.tiers = tuple(t for t in _TIERS
+                           if t[1] in header.positions or t[2] in header.positions)
+
+    def values(self, cells: list[str]) -> dict[str, str]:
+        """The row's trimmed cells by column name."""
+        if self.pick is None:
+            return {}
+        if len(cells) < self.width:
+            cells = list(cells) + [""] * (self.width - len(cells))
+        picked = self.pick(cells) if len(self.names) > 1 else (self.pick(cells),)
+        return dict(zip(self.names, map(str.strip, picked), strict=True))
+
+    def check(self, index: int, values: dict[str, str],
+              table: RawSheet) -> tuple[OfferRecord | None, list[RowError]]:
+        """The row's offer (fast path first), or None and every problem of the row."""
+        if not self.header.complete:
+            return None, _careful(index, values, table, self.header, self.catalog, self.tiers)[1]
+        if index not in table.cell_errors and index not in table.row_errors:
+            offer = quick_offer(values, index + 2, self.tiers, self.catalog)
+            if offer is not None:
+                return offer, []
+        offer, problems = _careful(index, values, table, self.header, self.catalog, self.tiers)
+        return (None, problems) if problems or offer is None else (offer, [])
 
 
 class _Row:
