@@ -20,7 +20,7 @@ REGION = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,19}$")
 MAX_REGIONS = 2000
 MAX_AMOUNT = Decimal("1000000")
 _SEPARATORS = re.compile(r"[\s,;]+")
-_FIELDS = ["regions", "delivery_fee", "free_delivery_over", "min_order"]
+_FIELDS = ["regions", "delivery_fee", "free_delivery_over", "min_order", "accepts_cxml"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class TermsInput:
     delivery_fee: Decimal | None
     free_delivery_over: Decimal | None
     min_order: Decimal | None
+    accepts_cxml: bool = False  # purchase orders also as cXML OrderRequest documents
 
 
 def parse_regions(text: str) -> tuple[list[str], list[str]]:
@@ -99,6 +100,7 @@ def apply_terms(terms: DeliveryTerms, data: TermsInput) -> None:
     terms.delivery_fee = data.delivery_fee or Decimal(0)
     terms.free_delivery_over = data.free_delivery_over
     terms.min_order = data.min_order
+    terms.accepts_cxml = data.accepts_cxml
 
 
 @dataclass(frozen=True)

@@ -72,3 +72,4 @@ class TermsForm(Form):
     delivery_fee = AmountField("Delivery fee per drop", validators=[Optional(), Length(max=20)])
     free_delivery_over = AmountField("Free delivery for a drop worth at least", validators=[Optional(), Length(max=20)])
     min_order = AmountField("Minimum order per drop", validators=[Optional(), Length(max=20)])
+    accepts_cxml = BooleanField("Send us purchase orders as cXML OrderRequest documents too")

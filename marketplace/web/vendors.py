@@ -52,10 +52,12 @@ def terms(vendor_id: int) -> Response | tuple[str, int]:
         form.delivery_fee.data = str(current.delivery_fee)
         form.free_delivery_over.data = "" if current.free_delivery_over is None else str(current.free_delivery_over)
         form.min_order.data = "" if current.min_order is None else str(current.min_order)
+        form.accepts_cxml.data = current.accepts_cxml
     if form.is_submitted():
         data = TermsInput(regions=form.regions.data or "", every_region=bool(form.every_region.data),
                           delivery_fee=form.delivery_fee.amount,
-                          free_delivery_over=form.free_delivery_over.amount, min_order=form.min_order.amount)
+                          free_delivery_over=form.free_delivery_over.amount, min_order=form.min_order.amount,
+                          accepts_cxml=bool(form.accepts_cxml.data))
         if not form.validate():
             # Show the service's findings on the other fields too: every problem at once.
             others = {k: v for k, v in check_terms_input(data).items() if not getattr(form, k).errors}

@@ -188,13 +188,14 @@ def test_vendor_keeps_its_delivery_terms_and_the_hub_sees_coverage(session, worl
     page = text(refused)
     assert "Enter an amount in dollars" in page and "These are not region codes" in page
     saved = vendor.post(url, {"regions": "55372\n55379", "delivery_fee": "$35", "free_delivery_over": "1,250.00",
-                              "min_order": "150"})
+                              "min_order": "150", "accepts_cxml": "y"})
     assert saved.status_code == 302
     session.expire_all()
     shop_terms = shop.terms
     session.refresh(shop_terms)
     assert (shop_terms.regions, str(shop_terms.delivery_fee), str(shop_terms.free_delivery_over)) == (
         ["55372", "55379"], "35.00", "1250.00")
+    assert shop_terms.accepts_cxml and "PDF and CSV, cXML" in text(vendor.get(f"/vendors/{world.vendor_org.id}"))
     hub_page = text(make_client(world.hub).get(f"/vendors/{world.vendor_org.id}"))
     assert "Delivers to every region where the alliance has a site" in hub_page
     assert "$1,250.00 or more" in hub_page
