@@ -38,6 +38,7 @@ from marketplace.models import (
 )
 from marketplace.services import runs
 from marketplace.services.audit import record_event
+from marketplace.services.notifications import APPROVAL_NEEDED, PLAN_PUBLISHED, notify
 from marketplace.services.plans import PUBLISHABLE, cents, run_plan
 from marketplace.services.purchase_orders import create_purchase_orders
 from marketplace.services.scope import get_scoped, require_role
@@ -73,6 +74,7 @@ class PublishResult:
     changed: bool
     carried_over: list[int] = field(default_factory=list)
     to_approve: list[int] = field(default_factory=list)
+    shares: dict[int, MemberShare] = field(default_factory=dict)  # member id -> its new share
 
 
 def publish_run(session: Session, actor: User, run_id: int, *, deadline: datetime | None,
@@ -104,6 +106,7 @@ def publish_run(session: Session, actor: User, run_id: int, *, deadline: datetim
     for share in previous.values():
         if share.status in (ShareStatus.PENDING, ShareStatus.APPROVED):
             share.status = ShareStatus.SUPERSEDED
+    _notify_members(session, cycle, deadline, result)
     before = {"status": cycle.status.value, "published_run_id": cycle.published_run_id}
     cycle.status, cycle.published_run_id = CycleStatus.PUBLISHED, run.id
     cycle.published_at, cycle.approval_deadline_at = now, deadline
@@ -135,7 +138,22 @@ def _make_shares(session: Session, run: OptimizationRun, previous: dict[int, Mem
                 if (old is not None or member_id in existing) else 1
             result.to_approve.append(member_id)
         session.add(share)
+        result.shares[member_id] = share
     session.flush()
+
+
+def _notify_members(session: Session, cycle: Cycle, deadline: datetime, result: PublishResult) -> None:
+    members = {o.id: o for o in session.scalars(select(Organization).where(Organization.id.in_(result.shares)))}
+    due = f"{deadline:%b %d, %Y %H:%M} UTC"
+    for member_id, share in result.shares.items():
+        cost = f"${Decimal(share.cost_cents) / 100:,.2f}"
+        if member_id in result.carried_over:
+            notify(session, [members[member_id]], PLAN_PUBLISHED, f"New plan for {cycle.name}: your approval stands",
+                   f"Your share is now {cost}, within the tolerance of what you approved.", f"/shares/{share.id}")
+        else:
+            notify(session, [members[member_id]], APPROVAL_NEEDED, f"Approve your share of {cycle.name} by {due}",
+                   f"Your share is {cost}" + (f"; alone you would pay ${Decimal(share.standalone_cents) / 100:,.2f}."
+                                              if share.standalone_cents is not None else "."), f"/shares/{share.id}")
 
 
 def lock_cycle(session: Session, cycle: Cycle) -> Cycle:

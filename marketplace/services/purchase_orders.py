@@ -11,10 +11,8 @@ payments to refund. A delivery reported on a confirmed PO marks it shipped too (
 
 from __future__ import annotations
 
-import logging
-import smtplib
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -40,10 +38,9 @@ from marketplace.models import (
     User,
 )
 from marketplace.services.audit import record_event
-from marketplace.services.mail import Mailer
+from marketplace.services.notifications import DELIVERY_SHORTAGE, PO_SENT, hub_organizations, notify
 from marketplace.services.scope import get_scoped, require_role, scoped_select
 
-log = logging.getLogger(__name__)
 FINISHED = (POStatus.DELIVERED, POStatus.SHORT, POStatus.CANCELLED)
 
 
@@ -157,13 +154,13 @@ def delivery_lines(session: Session, delivery: SiteDelivery) -> list[PurchaseOrd
 class SendResult:
     sent: list[PurchaseOrder] = field(default_factory=list)
     emailed: dict[str, list[str]] = field(default_factory=dict)  # PO number -> addresses
-    failed: list[str] = field(default_factory=list)  # addresses email could not reach
 
 
-def send_purchase_orders(session: Session, actor: User, cycle_id: int, *, mailer: Mailer,
-                         link: Callable[[PurchaseOrder], str], now: datetime | None = None) -> SendResult:
-    """Send the finalized cycle's draft POs: each is marked sent and, when email is configured,
-    emailed to the vendor's active users with a link to it. Sending again sends nothing."""
+def send_purchase_orders(session: Session, actor: User, cycle_id: int, *, email_enabled: bool,
+                         now: datetime | None = None) -> SendResult:
+    """Send the finalized cycle's draft POs: each is marked sent and its vendor's users are
+    notified (in the app, and by email after the commit when ``email_enabled``; the addresses
+    are recorded on the PO). Sending again sends nothing."""
     now = now or utcnow()
     cycle = get_scoped(session, actor, Cycle, cycle_id)
     require_role(actor, Role.HUB_MANAGER)
@@ -175,45 +172,27 @@ def send_purchase_orders(session: Session, actor: User, cycle_id: int, *, mailer
     result = SendResult()
     for po in drafts:
         po.status, po.sent_at = POStatus.SENT, now
-        delivered_to = _email(session, po, mailer, link, result) if mailer.enabled else []
-        po.sent_to = ", ".join(delivered_to)[:500]
+        rows = notify(session, [po.vendor], PO_SENT, f"Purchase order {po.number} from {cycle.alliance.name}",
+                      po_summary(po), f"/purchase-orders/{po.id}")
+        addresses = sorted(session.get(User, row.user_id).email for row in rows) if email_enabled else []
+        po.sent_to = ", ".join(addresses)[:500]
         result.sent.append(po)
+        result.emailed[po.number] = addresses
         record_event(session, actor, "po.sent", po, alliance_id=cycle.alliance_id, before={"status": "draft"},
-                     after={"status": "sent", "number": po.number, "emailed_to": delivered_to})
+                     after={"status": "sent", "number": po.number, "emailed_to": addresses})
     if cycle.status is CycleStatus.FINALIZED and drafts:
         cycle.status = CycleStatus.ORDERED
     session.commit()
     return result
 
 
-def _email(session: Session, po: PurchaseOrder, mailer: Mailer, link: Callable[[PurchaseOrder], str],
-           result: SendResult) -> list[str]:
-    users = session.scalars(select(User).where(User.organization_id == po.vendor_id, User.active.is_(True))
-                            .order_by(User.email))
-    subject, body = po_email(po, link(po))
-    delivered = []
-    for user in users:
-        try:
-            mailer.send(user.email, subject, body)
-        except (OSError, smtplib.SMTPException):  # the PO stays sent: the vendor sees it in the app
-            log.exception("could not email %s to %s", po.number, user.email)
-            result.failed.append(user.email)
-        else:
-            delivered.append(user.email)
-    result.emailed[po.number] = delivered
-    return delivered
-
-
-def po_email(po: PurchaseOrder, url: str) -> tuple[str, str]:
-    """The subject and plain-text body of a PO's email."""
-    sites = "\n".join(f"- {d.site.name}, {d.site.address or ''} {d.site.city} {d.site.zip_code}".replace(" ,", ",")
-                      for d in po.deliveries)
-    body = (f"Purchase order {po.number} from {po.cycle.alliance.name}\n\n"
-            f"Total: ${Decimal(po.total_cents) / 100:,.2f} ({len(po.lines)} lines, "
-            f"delivery fees ${Decimal(po.fees_cents) / 100:,.2f})\n"
-            f"Delivery on {po.cycle.delivery_on:%b %d, %Y} to:\n{sites}\n\n"
-            f"Open it, download it (PDF, CSV) and confirm it here:\n{url}\n")
-    return f"Purchase order {po.number}", body
+def po_summary(po: PurchaseOrder) -> str:
+    """A PO in a few plain-text lines (the vendor's notification and email)."""
+    sites = "\n".join(f"- {d.site.name}: {', '.join(x for x in (d.site.address, d.site.city) if x)} {d.site.zip_code}"
+                      for d in sorted(po.deliveries, key=lambda d: d.site.name.lower()))
+    return (f"Total ${Decimal(po.total_cents) / 100:,.2f}: {len(po.lines)} lines, delivery fees "
+            f"${Decimal(po.fees_cents) / 100:,.2f}.\nDelivery on {po.cycle.delivery_on:%b %d, %Y} to:\n{sites}\n"
+            "Open it to download it (PDF, CSV) and confirm it.")
 
 
 # ---------------------------------------------------------------- the vendor's steps
@@ -296,11 +275,25 @@ def report_delivery(session: Session, actor: User, delivery_id: int, received: M
     delivery.received_at, delivery.received_by_id, delivery.note = now, actor.id, " ".join(note.split())
     session.flush()
     _close_if_complete(session, po, now)
+    if shortages:
+        _notify_shortage(session, po, delivery, lines)
     record_event(session, actor, f"delivery.{delivery.status.value}", delivery, alliance_id=po.alliance_id,
                  before={"status": "pending"}, after={"status": delivery.status.value, "po": po.number,
                                                       "shortages": shortages})
     session.commit()
     return delivery
+
+
+def _notify_shortage(session: Session, po: PurchaseOrder, delivery: SiteDelivery,
+                     lines: list[PurchaseOrderLine]) -> None:
+    short = [x for x in lines if x.shortage_packs]
+    cents = sum(x.shortage_cents for x in short)
+    body = "\n".join(f"- {x.item.name}: {x.shortage_packs} of {x.packs} packs missing "
+                     f"(${Decimal(x.shortage_cents) / 100:,.2f})" for x in short)
+    member = session.get(Organization, delivery.member_id)
+    notify(session, [*hub_organizations(session, po.alliance_id), *([member] if member else [])], DELIVERY_SHORTAGE,
+           f"{po.number} arrived short at {delivery.site.name}: ${Decimal(cents) / 100:,.2f} to refund",
+           body, f"/deliveries/{delivery.id}")
 
 
 def _check_received(lines: list[PurchaseOrderLine], received: Mapping[int, int | None]) -> dict[int, int]:

@@ -10,14 +10,26 @@ import pytest
 from sqlalchemy import func, select
 
 from marketplace.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from marketplace.models import AuditEvent, CycleStatus, MemberShare, PurchaseOrder, ShareStatus
+from marketplace.models import (
+    AuditEvent,
+    CycleStatus,
+    MemberShare,
+    Notification,
+    PurchaseOrder,
+    ShareStatus,
+)
 from marketplace.services import approvals, shares
+from marketplace.services.notifications import APPROVAL_NEEDED, PLAN_PUBLISHED
 from tests.plan_factories import build_plan_world, published, share_of, solved_run
 
 
 @pytest.fixture
 def pw(session, world):
     return build_plan_world(session, world)
+
+
+def notes(session, user):
+    return session.scalars(select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)).all()
 
 
 def test_publishing_asks_each_member_of_the_plan_to_approve_its_share(session, world, pw):
@@ -32,8 +44,13 @@ def test_publishing_asks_each_member_of_the_plan_to_approve_its_share(session, w
     assert sum(s.cost_cents for s in current) == run.total_cents
     y = share_of(session, pw, world.member_y)
     assert (y.cost_cents, y.standalone_cents, y.savings_cents) == (7792, 8092, 300)
+    for director, member in ((world.dx, world.member_x), (world.dy, world.member_y), (pw.dq, pw.member_q)):
+        (note,) = notes(session, director)
+        assert note.kind == APPROVAL_NEEDED and note.link == f"/shares/{share_of(session, pw, member).id}"
+    assert "Your share is $77.92; alone you would pay $80.92." == notes(session, world.dy)[0].body
     again = approvals.publish_run(session, world.hub, run.id, deadline=pw.deadline, now=pw.now)
     assert not again.changed  # a double click publishes once
+    assert len(notes(session, world.dx)) == 1
     assert session.scalar(select(func.count(MemberShare.id)).where(MemberShare.run_id == run.id)) == 3
 
 
@@ -122,6 +139,9 @@ def test_rerun_without_the_rejecter_carries_approvals_within_the_tolerance(sessi
     y, q = share_of(session, pw, world.member_y), share_of(session, pw, pw.member_q)
     assert y.cost_cents == 7792 + 300 and y.status is ShareStatus.PENDING and y.version == 2  # +3.9% > 2%
     assert q.status is ShareStatus.APPROVED and q.decided_by_id == pw.dq.id and "carried over" in q.note
+    assert [n.kind for n in notes(session, pw.dq)] == [APPROVAL_NEEDED, PLAN_PUBLISHED]
+    assert [n.kind for n in notes(session, world.dy)] == [APPROVAL_NEEDED, APPROVAL_NEEDED]
+    assert len(notes(session, world.dx)) == 1  # left out of the new plan: nothing more to approve
     detail = shares.share_detail(session, world.dy, y.id, now=pw.now)
     assert detail.change_cents == 300 and detail.previous.run_id == first.id
     with pytest.raises(ConflictError, match="replaced by a newer plan"):

@@ -7,33 +7,18 @@ import pytest
 from sqlalchemy import select
 
 from marketplace.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from marketplace.models import CycleStatus, DeliveryStatus, PlanLine, POStatus, PurchaseOrder
+from marketplace.models import (
+    CycleStatus,
+    DeliveryStatus,
+    Notification,
+    PlanLine,
+    POStatus,
+    PurchaseOrder,
+)
 from marketplace.services import purchase_orders as orders
-from marketplace.services.mail import Mailer
+from marketplace.services.notifications import DELIVERY_SHORTAGE, PO_SENT
 from tests.cycle_factories import make_cycle
 from tests.plan_factories import build_plan_world, finalized, published, solved_run
-
-
-class FakeSMTP:
-    sent: list = []
-    fail_for: set = set()
-
-    def __init__(self, host, port):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def starttls(self):
-        pass
-
-    def send_message(self, message):
-        if message["To"] in self.fail_for:
-            raise OSError("connection refused")
-        FakeSMTP.sent.append(message)
 
 
 @pytest.fixture
@@ -45,13 +30,12 @@ def cycle_orders(session, pw):
     return {po.vendor_id: po for po in session.scalars(select(PurchaseOrder).where(PurchaseOrder.cycle_id == pw.cycle.id))}
 
 
-def link(po):
-    return f"https://sharedbuy.test/purchase-orders/{po.id}"
+def sent(session, world, pw, email_enabled=False):
+    return orders.send_purchase_orders(session, world.hub, pw.cycle.id, email_enabled=email_enabled, now=pw.now)
 
 
-def sent(session, world, pw, mailer=None):
-    return orders.send_purchase_orders(session, world.hub, pw.cycle.id, mailer=mailer or Mailer(host=None),
-                                       link=link, now=pw.now)
+def notes(session, user, kind):
+    return session.scalars(select(Notification).where(Notification.user_id == user.id, Notification.kind == kind)).all()
 
 
 def test_one_order_per_vendor_adds_up_to_the_plan(session, world, pw):
@@ -85,28 +69,27 @@ def test_numbers_continue_the_alliances_sequence_without_gaps(session, world, pw
     assert orders.next_number(session, other.id, pw.now.year) == 1
 
 
-def test_sending_emails_the_vendors_users_once(session, world, pw):
+def test_sending_notifies_each_vendor_once(session, world, pw):
     finalized(session, pw)
-    FakeSMTP.sent, FakeSMTP.fail_for = [], {"vendor-u@example.org"}
-    mailer = Mailer(host="smtp.test", smtp_factory=FakeSMTP)
-    result = sent(session, world, pw, mailer)
+    result = sent(session, world, pw, email_enabled=True)
     pos = cycle_orders(session, pw)
     assert {po.status for po in pos.values()} == {POStatus.SENT} and pw.cycle.status is CycleStatus.ORDERED
-    assert pos[pw.vendor_p.id].sent_to == "vendor-p@example.org" and pos[pw.vendor_u.id].sent_to == ""
-    assert result.failed == ["vendor-u@example.org"]
-    (message,) = FakeSMTP.sent
-    assert message["To"] == "vendor-p@example.org" and pos[pw.vendor_p.id].number in message["Subject"]
-    body = message.get_content()
-    assert link(pos[pw.vendor_p.id]) in body and "Total: $294.02" in body and "SECRET-Site-X" in body
-    again = sent(session, world, pw, mailer)
-    assert again.sent == [] and len(FakeSMTP.sent) == 1  # a second click sends nothing
+    assert pos[pw.vendor_p.id].sent_to == "vendor-p@example.org" and pos[pw.vendor_u.id].sent_to == "vendor-u@example.org"
+    assert result.emailed[pos[pw.vendor_p.id].number] == ["vendor-p@example.org"]
+    (note,) = notes(session, pw.vendor_p_user, PO_SENT)
+    assert note.link == f"/purchase-orders/{pos[pw.vendor_p.id].id}" and pos[pw.vendor_p.id].number in note.title
+    assert "Total $294.02" in note.body and "SECRET-Site-X" in note.body and "Site Y" in note.body
+    assert notes(session, world.vendor, PO_SENT) == []  # another vendor of the alliance hears nothing
+    again = sent(session, world, pw, email_enabled=True)
+    assert again.sent == [] and len(notes(session, pw.vendor_p_user, PO_SENT)) == 1  # a second click sends nothing
 
 
 def test_without_smtp_orders_are_sent_in_the_app(session, world, pw):
     finalized(session, pw)
     result = sent(session, world, pw)
-    assert len(result.sent) == 2 and result.emailed == {}
+    assert len(result.sent) == 2 and all(not addresses for addresses in result.emailed.values())
     assert all(po.sent_at == pw.now and po.sent_to == "" for po in cycle_orders(session, pw).values())
+    assert len(notes(session, pw.vendor_u_user, PO_SENT)) == 1
 
 
 def test_sending_needs_a_finalized_cycle_and_the_hub(session, world, pw):
@@ -114,9 +97,9 @@ def test_sending_needs_a_finalized_cycle_and_the_hub(session, world, pw):
     with pytest.raises(ConflictError, match="finalize it before sending"):
         sent(session, world, pw)
     with pytest.raises(PermissionDeniedError):
-        orders.send_purchase_orders(session, world.dx, pw.cycle.id, mailer=Mailer(host=None), link=link)
+        orders.send_purchase_orders(session, world.dx, pw.cycle.id, email_enabled=False)
     with pytest.raises(NotFoundError):
-        orders.send_purchase_orders(session, world.other_hub, pw.cycle.id, mailer=Mailer(host=None), link=link)
+        orders.send_purchase_orders(session, world.other_hub, pw.cycle.id, email_enabled=False)
 
 
 def test_vendor_steps_follow_the_order_and_double_clicks_are_harmless(session, world, pw):
@@ -162,6 +145,10 @@ def test_deliveries_record_shortages_for_the_refunds(session, world, pw):
     assert done.status is DeliveryStatus.SHORT and done.received_by_id == world.dx.id
     assert (milk.shortage_packs, milk.shortage_cents, apples.shortage_packs) == (3, 4788, 0)  # 3 x 15.96
     assert p.status is POStatus.SHIPPED  # the goods came: a confirmed order counts as shipped
+    for user in (world.hub, world.dx):
+        (note,) = notes(session, user, DELIVERY_SHORTAGE)
+        assert "$47.88 to refund" in note.title and "Milk P: 3 of 10 packs missing" in note.body
+    assert notes(session, world.dy, DELIVERY_SHORTAGE) == []
     assert orders.report_delivery(session, world.dx, x_drop.id, report).status is DeliveryStatus.SHORT
     with pytest.raises(ConflictError, match="already reported"):
         orders.report_delivery(session, world.dx, x_drop.id, {milk.id: 10, apples.id: 3})
