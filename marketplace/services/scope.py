@@ -24,8 +24,10 @@ from marketplace.models import (
     CycleOfferVersion,
     DeliveryTerms,
     DemandLine,
+    HubFeeSetting,
     Invitation,
     Item,
+    LedgerEntry,
     LoginSession,
     MemberShare,
     Notification,
@@ -34,16 +36,21 @@ from marketplace.models import (
     OfferVersion,
     OptimizationRun,
     Organization,
+    PaymentAttempt,
     PlanDelivery,
     PlanLine,
     PriceSheet,
     PurchaseOrder,
     PurchaseOrderLine,
+    ReconciliationReport,
     RecurringNeed,
     Role,
+    SharePayment,
     Site,
     SiteDelivery,
+    StripeAccount,
     User,
+    WebhookEvent,
 )
 
 T = TypeVar("T")
@@ -241,3 +248,49 @@ def _notification(actor: User) -> ColumnElement[bool]:
 @scope_rule(ApiToken)
 def _api_token(actor: User) -> ColumnElement[bool]:
     return ApiToken.user_id == actor.id
+
+
+# ---------------------------------------------------------------- payments
+
+# A share's payment and its attempts: the member's directors and the hub.
+scope_rule(SharePayment)(owned_by_organization(SharePayment.member_id, roles=(Role.DIRECTOR,)))
+
+
+@scope_rule(PaymentAttempt)
+def _payment_attempt(actor: User) -> ColumnElement[bool]:
+    return PaymentAttempt.payment_id.in_(select(SharePayment.id).where(visible(actor, SharePayment)))
+
+
+# The ledger: the hub; a director their member's rows; a vendor the transfers it received.
+@scope_rule(LedgerEntry)
+def _ledger_entry(actor: User) -> ColumnElement[bool]:
+    if actor.role is Role.HUB_MANAGER:
+        return LedgerEntry.member_id.in_(alliance_organization_ids(actor))
+    if actor.role is Role.VENDOR:
+        return (LedgerEntry.vendor_id == actor.organization_id) & LedgerEntry.kind.in_(
+            ["transfer", "reversal"])
+    return LedgerEntry.member_id == actor.organization_id
+
+
+# A vendor's Stripe account: the vendor and its hub.
+scope_rule(StripeAccount)(owned_by_organization(StripeAccount.organization_id, roles=(Role.VENDOR,)))
+
+
+@scope_rule(HubFeeSetting)
+def _hub_fee_setting(actor: User) -> ColumnElement[bool]:
+    if actor.role is Role.HUB_MANAGER:
+        return HubFeeSetting.alliance_id == actor.alliance_id
+    return false()
+
+
+@scope_rule(ReconciliationReport)
+def _reconciliation_report(actor: User) -> ColumnElement[bool]:
+    if actor.role is Role.HUB_MANAGER:
+        return ReconciliationReport.cycle_id.in_(_hub_cycle_ids(actor))
+    return false()
+
+
+# Stripe's events belong to no organization: only the webhook endpoint writes and reads them.
+@scope_rule(WebhookEvent)
+def _webhook_event(actor: User) -> ColumnElement[bool]:
+    return false()
