@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from marketplace import jobs
 from marketplace.errors import ValidationError
-from marketplace.models import Role
+from marketplace.models import Role, RunStatus
 from marketplace.services import cycles, needs, runs
 from marketplace.services.runs import RunOptions
 from marketplace.services.scope import require_role
@@ -65,8 +65,11 @@ def new(cycle_id: int) -> BaseResponse | tuple[str, int]:
 @login_required
 def detail(run_id: int) -> str:
     run = runs.get_run(db(), actor(), run_id)
+    review = None
+    if run.status is RunStatus.SUCCEEDED and "plans.review" in current_app.view_functions:
+        review = url_for("plans.review", run_id=run.id)  # the plan review, when that module is there
     return render_template("runs/detail.html", run=run, progress=runs.run_progress(run), plan=runs.run_plan(run),
-                           instance=runs.run_instance(run), confirm=ConfirmForm())
+                           instance=runs.run_instance(run), confirm=ConfirmForm(), review_url=review)
 
 
 @bp.get("/runs/<id:run_id>/progress")
