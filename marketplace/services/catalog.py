@@ -91,6 +91,36 @@ def list_categories(session: Session, actor: User) -> list[Category]:
     return list(session.scalars(scoped_select(actor, Category).order_by(Category.position, Category.name)))
 
 
+def category_counts(session: Session, actor: User) -> list[tuple[Category, int]]:
+    """The alliance's categories with how many active items each holds."""
+    counts = (select(Item.category_id, func.count(Item.id).label("n")).where(Item.active.is_(True))
+              .group_by(Item.category_id).subquery())
+    query = (scoped_select(actor, Category).add_columns(func.coalesce(counts.c.n, 0))
+             .outerjoin(counts, counts.c.category_id == Category.id).order_by(Category.position, Category.name))
+    return [(category, n) for category, n in session.execute(query)]
+
+
+def create_category(session: Session, actor: User, name: str) -> Category:
+    """Add a category to the alliance's catalog (hub only); its id is made from the name."""
+    require_role(actor, Role.HUB_MANAGER)
+    name = " ".join(name.split())
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40].strip("-")
+    if not slug or len(name) > 100:
+        raise ValidationError(field_errors={"name": "Enter a name of at most 100 characters, with letters."})
+    taken = session.scalar(scoped_select(actor, Category, or_(Category.slug == slug,
+                                                               func.lower(Category.name) == name.lower())))
+    if taken is not None:
+        raise ValidationError(field_errors={"name": f"There is already a category {taken.name!r}."})
+    last = session.scalar(select(func.max(Category.position)).where(Category.alliance_id == actor.alliance_id))
+    category = Category(alliance_id=actor.alliance_id, slug=slug, name=name, position=(last or 0) + 1)
+    session.add(category)
+    session.flush()
+    record_event(session, actor, "category.created", category, alliance_id=actor.alliance_id,
+                 after={"slug": slug, "name": name})
+    session.commit()
+    return category
+
+
 def search_items(session: Session, actor: User, *, search: str = "", category: str = "",
                  attribute: str = "", include_inactive: bool = False, page: int = 1,
                  per_page: int = 50) -> Page[Item]:

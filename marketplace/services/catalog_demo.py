@@ -23,20 +23,16 @@ from catalog.records import OfferRecord, Tier
 from catalog.reference import Staple, load_staples
 from catalog.template import offers_to_csv
 from marketplace.models import (
-    Category,
     DeliveryTerms,
-    Item,
     Organization,
     OrgKind,
     PriceSheet,
     Site,
     User,
 )
-from marketplace.services.catalog import normalise_unit
+from marketplace.services.catalog_reference import add_staples
 from marketplace.services.price_sheets import Upload, activate_sheet, ingest_sheet
 
-CATEGORIES = [("food", "Food"), ("infant", "Infant care"), ("cleaning", "Cleaning & sanitation"),
-              ("paper", "Paper & disposables"), ("classroom", "Classroom supplies")]
 CENT = Decimal("0.01")
 
 
@@ -66,29 +62,7 @@ DEMO_VENDORS = [
 
 def seed_catalog(context: Any) -> None:
     """Categories and items from the staples (missing ones only; items already there are kept)."""
-    session: Session = context.session
-    alliance_id = context.alliance.id
-    categories = {c.slug: c for c in session.scalars(select(Category).where(Category.alliance_id == alliance_id))}
-    for position, (slug, name) in enumerate(CATEGORIES, start=1):
-        if slug not in categories:
-            categories[slug] = Category(alliance_id=alliance_id, slug=slug, name=name, position=position)
-            session.add(categories[slug])
-    session.flush()
-    known = set(session.scalars(select(Item.slug).where(Item.alliance_id == alliance_id)))
-    for staple in load_staples():
-        if staple.id not in known:
-            session.add(_item(alliance_id, categories[staple.category], staple))
-    session.flush()
-
-
-def _item(alliance_id: int, category: Category, staple: Staple) -> Item:
-    flags = {name: name in staple.attributes
-             for name in ("cacfp_creditable", "whole_grain_rich", "peanut_free", "epa_registered", "infant")}
-    source = "estimate" if staple.is_estimate else "public price"
-    return Item(alliance_id=alliance_id, slug=staple.id, name=staple.name, unit=normalise_unit(staple.unit),
-                category=category, reference_price=staple.base_price_2026,
-                description=f"Reference price per {staple.unit} ({source}): {staple.price_source}"[:500],
-                **flags)
+    add_staples(context.session, context.alliance.id)
 
 
 def seed_vendor_offers(context: Any) -> None:

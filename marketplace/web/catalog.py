@@ -8,10 +8,11 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from marketplace.errors import ValidationError
 from marketplace.models import ITEM_ATTRIBUTES, Role
-from marketplace.services import catalog, offers
+from marketplace.services import catalog, catalog_reference, offers
 from marketplace.services.catalog import ItemInput
 from marketplace.services.scope import require_role
-from marketplace.web.catalog_forms import ItemForm
+from marketplace.web.catalog_forms import CategoryForm, ItemForm
+from marketplace.web.forms import ConfirmForm
 from marketplace.web.helpers import actor, apply_errors, db, page_number, search_text
 
 bp = Blueprint("catalog", __name__)
@@ -31,6 +32,32 @@ def index() -> str:
     return render_template("catalog/index.html", items=items, search=search, category=category,
                            attribute=attribute, include_inactive=include_inactive,
                            categories=catalog.list_categories(db(), actor()), attributes=ITEM_ATTRIBUTES)
+
+
+@bp.route("/catalog/categories", methods=["GET", "POST"])
+@login_required
+def categories() -> BaseResponse | tuple[str, int]:
+    require_role(actor(), Role.HUB_MANAGER)
+    form = CategoryForm()
+    if form.validate_on_submit():
+        try:
+            category = catalog.create_category(db(), actor(), form.name.data or "")
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            flash(f"The category {category.name} was added.", "success")
+            return redirect(url_for("catalog.categories"))
+    return render_template("catalog/categories.html", form=form, confirm=ConfirmForm(),
+                           rows=catalog.category_counts(db(), actor())), 422 if form.errors else 200
+
+
+@bp.post("/catalog/staples")
+@login_required
+def add_staples() -> BaseResponse:
+    added = catalog_reference.add_reference_items(db(), actor())
+    flash(f"{added} reference staple{'' if added == 1 else 's'} added to the catalog." if added
+          else "The catalog already has every reference staple.", "success")
+    return redirect(url_for("catalog.index"))
 
 
 @bp.get("/catalog/items.csv")

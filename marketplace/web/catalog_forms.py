@@ -61,6 +61,11 @@ class ItemForm(Form):
         return frozenset(name for name in ITEM_ATTRIBUTES if getattr(self, name).data)
 
 
+class CategoryForm(Form):
+    name = StringField("New category", validators=[DataRequired(message="Enter the category's name."),
+                                                   Length(max=100, message="Use at most 100 characters.")])
+
+
 class UploadForm(Form):
     file = FileField("Price sheet (CSV or XLSX)", validators=[FileRequired(message="Choose the file to upload.")])
     vendor_id = SelectField("Vendor", coerce=int, validate_choice=False, validators=[Optional()])

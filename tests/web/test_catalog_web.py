@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.models import AuditEvent, Item
 from tests.factories import make_category, make_item
@@ -81,3 +81,27 @@ def test_item_ids_download_for_vendors(session, world, make_client):
     assert response.status_code == 200 and response.mimetype == "text/csv"
     lines = response.get_data().decode("utf-8-sig").splitlines()
     assert lines[0].startswith("item,name,unit,category") and lines[1].startswith('milk-whole-gal,"Milk, whole",gal')
+
+
+def test_a_new_hub_starts_its_catalog_from_categories_and_the_reference_staples(session, world, make_client):
+    hub = make_client(world.hub)
+    assert "The catalog is empty" in text(hub.get("/catalog"))
+    assert hub.post("/catalog/categories", {"name": "  Art   supplies "}).status_code == 302
+    assert "art-supplies" in text(hub.get("/catalog/categories"))
+    again = hub.post("/catalog/categories", {"name": "ART SUPPLIES"})
+    assert again.status_code == 422 and "There is already a category 'Art supplies'" in text(again)
+    added = text(hub.post("/catalog/staples", follow_redirects=True))
+    assert re.search(r"1[0-9]{2} reference staples added", added)
+    assert "The catalog already has every reference staple" in text(hub.post("/catalog/staples", follow_redirects=True))
+    milk = session.scalar(select(Item).where(Item.slug == "milk-whole-gal", Item.alliance_id == food_alliance(world)))
+    assert milk.unit == "gal" and milk.reference_price > 0 and milk.category.slug == "food"
+    for who in ("dx", "vendor"):
+        client = make_client(getattr(world, who))
+        assert client.get("/catalog/categories").status_code == 403
+        assert client.post("/catalog/staples").status_code == 403
+    assert session.scalar(select(func.count(Item.id)).where(Item.alliance_id != food_alliance(world))) == 0
+    assert "Art supplies" not in text(make_client(world.other_hub).get("/catalog/categories"))
+
+
+def food_alliance(world):
+    return world.hub.organization.alliance_id
