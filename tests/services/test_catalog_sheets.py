@@ -233,3 +233,16 @@ def test_delivery_terms_are_checked_kept_and_audited(session, world, shop):
     assert coverage.served == ["55372", "55379"] and coverage.not_served == []
     with pytest.raises(PermissionDeniedError):
         delivery_terms.region_coverage(session, world.vendor, terms)
+
+
+def test_an_xlsx_sheet_with_number_and_date_cells_is_stored_like_a_csv(session, world, shop):
+    from catalog.records import OfferRecord, Tier
+    from catalog.template import offers_to_xlsx
+
+    record = OfferRecord(vendor_sku="X-MILK", item="milk-whole-gal", description="Milk", pack_size=Decimal(4),
+                         unit="gal", discount="all_units", tiers=(Tier(1, Decimal("15.96")), Tier(10, Decimal("14.8"))),
+                         valid_from=TODAY, row=2)
+    sheet = price_sheets.upload_price_sheet(session, world.vendor, Upload(offers_to_xlsx([record]), "prices.xlsx"))
+    assert (sheet.status, sheet.kind, sheet.offer_count) == (SheetStatus.VALIDATED, "xlsx", 1)
+    offer = session.scalar(select(Offer).where(Offer.price_sheet_id == sheet.id))
+    assert offer.valid_from == TODAY and [t.price for t in offer.tiers] == [Decimal("15.96"), Decimal("14.8")]
