@@ -137,4 +137,34 @@ def finalized(session: Session, pw: PlanWorld) -> OptimizationRun:
 
 
 def share_of(session: Session, pw: PlanWorld, member: Organization):
+    """The member's share of the published plan (the cycle re-read: pages change it too)."""
+    session.refresh(pw.cycle)
     return next(s for s in approvals.current_shares(session, pw.cycle) if s.member_id == member.id)
+
+
+@dataclass
+class PlanObjects:
+    """The access matrix's objects: a finalized cycle, its run, member X's share, vendor P's
+    purchase order and its delivery to site X (the vendor of the world is not P)."""
+
+    cycle: Cycle
+    run: OptimizationRun
+    vendor: Organization
+    share: Any
+    purchase_order: Any
+    delivery: Any
+
+
+def build_plan_objects(session: Session, world: World) -> PlanObjects:
+    from sqlalchemy import select
+
+    from marketplace.models import MemberShare, PurchaseOrder
+
+    pw = build_plan_world(session, world)
+    run = finalized(session, pw)
+    share = session.scalar(select(MemberShare).where(MemberShare.run_id == run.id,
+                                                     MemberShare.member_id == world.member_x.id))
+    po = session.scalar(select(PurchaseOrder).where(PurchaseOrder.run_id == run.id,
+                                                    PurchaseOrder.vendor_id == pw.vendor_p.id))
+    drop = next(d for d in po.deliveries if d.site_id == world.site_x.id)
+    return PlanObjects(pw.cycle, run, pw.vendor_p, share, po, drop)

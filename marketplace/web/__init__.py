@@ -7,6 +7,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from marketplace.web import (
     account,
+    approvals,
     audit,
     auth,
     catalog,
@@ -16,7 +17,9 @@ from marketplace.web import (
     invitations,
     needs,
     organizations,
+    plans,
     price_sheets,
+    purchase_orders,
     runs,
     sites,
     vendors,
@@ -37,6 +40,9 @@ BLUEPRINTS = [
     needs.bp,
     cycles.bp,
     runs.bp,
+    plans.bp,
+    approvals.bp,
+    purchase_orders.bp,
     # Later modules add their blueprint here (catalog, cycles, payments...).
 ]
 

@@ -11,8 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from marketplace.models import Invitation, Organization, Site, User
+from tests.api.client import ApiClient, api_client
 from tests.cycle_factories import CycleObjects, build_cycle_objects
 from tests.factories import CatalogWorld, World, build_catalog_world
+from tests.report_factories import PersonalObjects, build_personal_objects
+from tests.plan_factories import PlanObjects, build_plan_objects
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,41 @@ def cycle_secret(w: World) -> str:
     return cycles_of(w).cycles.cycle.name
 
 
+def plans_of(w: World) -> PlanObjects:
+    """A finalized cycle of alliance A with a real plan, member X's share and a PO to X's site."""
+    if not hasattr(w, "_plans"):
+        w._plans = build_plan_objects(object_session(w.hub), w)  # type: ignore[attr-defined]
+    return w._plans  # type: ignore[attr-defined]
+
+
+def plan_run(w: World) -> dict[str, object]:
+    return {"run_id": plans_of(w).run.id}
+
+
+def plan_cycle(w: World) -> dict[str, object]:
+    return {"cycle_id": plans_of(w).cycle.id}
+
+
+def share(w: World) -> dict[str, object]:
+    return {"share_id": plans_of(w).share.id}
+
+
+def po(w: World) -> dict[str, object]:
+    return {"po_id": plans_of(w).purchase_order.id}
+
+
+def delivery(w: World) -> dict[str, object]:
+    return {"delivery_id": plans_of(w).delivery.id}
+
+
+def plan_cycle_secret(w: World) -> str:
+    return plans_of(w).cycle.name
+
+
+def po_secret(w: World) -> str:
+    return plans_of(w).purchase_order.number
+
+
 # A cycle is the whole alliance's (its directors see it); a site's part of it is its member's.
 CYCLE_OUTSIDERS = ("vendor", "other_hub", "dz")
 
@@ -150,13 +188,115 @@ CASES: dict[str, Case] = {
     "runs.download": Case(lambda w: {**run(w), "what": "instance"}, "hub", HUB_OUTSIDERS,
                           lambda w: w.member_x.name),
     "runs.solver_log": Case(run, "hub", HUB_OUTSIDERS, lambda w: cycles_of(w).run.solver_log.strip()),
+    "plans.review": Case(plan_run, "hub", HUB_OUTSIDERS, lambda w: plans_of(w).vendor.name),
+    "plans.publish": Case(plan_run, None, HUB_OUTSIDERS, lambda w: plans_of(w).vendor.name),
+    "plans.compare": Case(plan_run, None, HUB_OUTSIDERS, lambda w: plans_of(w).vendor.name),
+    "approvals.share": Case(share, "dx", OUTSIDERS, lambda w: w.member_x.name),
+    "approvals.approve": Case(share, None, OUTSIDERS, lambda w: w.member_x.name),
+    "approvals.reject": Case(share, None, OUTSIDERS, lambda w: w.member_x.name),
+    "approvals.cycle": Case(plan_cycle, "hub", CYCLE_OUTSIDERS, plan_cycle_secret),
+    "approvals.deadline": Case(plan_cycle, None, CYCLE_OUTSIDERS, plan_cycle_secret),
+    "approvals.rerun": Case(plan_cycle, None, CYCLE_OUTSIDERS, plan_cycle_secret),
+    "approvals.finalize": Case(plan_cycle, None, CYCLE_OUTSIDERS, plan_cycle_secret),
+    "purchase_orders.cycle": Case(plan_cycle, "hub", CYCLE_OUTSIDERS, po_secret),
+    "purchase_orders.send": Case(plan_cycle, None, CYCLE_OUTSIDERS, po_secret),
+    "purchase_orders.detail": Case(po, "hub", HUB_OUTSIDERS, po_secret),
+    "purchase_orders.download": Case(lambda w: {**po(w), "kind": "csv"}, "hub", HUB_OUTSIDERS, po_secret),
+    "purchase_orders.confirm": Case(po, None, HUB_OUTSIDERS, po_secret),
+    "purchase_orders.ship": Case(po, None, HUB_OUTSIDERS, po_secret),
+    "purchase_orders.delivery": Case(delivery, "dx", OUTSIDERS, lambda w: w.site_x.name),
 }
+def mine_of(w: World) -> PersonalObjects:
+    """Director X's notification and API token, member X's share and vendor V's offer and PO
+    (on the open cycle's run), for the reports, notifications and JSON API cases."""
+    if not hasattr(w, "_mine"):
+        w._mine = build_personal_objects(object_session(w.hub), w, cycles_of(w).run,  # type: ignore[attr-defined]
+                                         catalog_of(w).sheet)
+    return w._mine  # type: ignore[attr-defined]
+
+
+def api_callers(app, world: World) -> dict[str, ApiClient]:
+    """The API as each user of the world (bearer tokens; the API refuses cookie sessions)."""
+    session = object_session(world.hub)
+    return {name: api_client(app, session, getattr(world, name))
+            for name in ("hub", "dx", "dy", "vendor", "other_hub", "dz")}
+
+
+def call(client, method: str, url: str):
+    if method == "GET":
+        return client.get(url)
+    if method == "POST":
+        return client.post(url, {})
+    return client.open(method, url)
+
+
+NOT_X = ("hub", "dy", "vendor", "other_hub", "dz")  # someone's own notifications and tokens
+VENDOR_OUTSIDERS = ("dx", "dy", "other_hub", "dz")
+cycle_report_file = lambda w: {**cycle(w), "what": "report", "fmt": "csv"}  # noqa: E731
+notification = lambda w: {"notification_id": mine_of(w).notification.id}  # noqa: E731
+notice_secret = lambda w: mine_of(w).notification.title  # noqa: E731
+api_share = lambda w: {"share_id": mine_of(w).share.id}  # noqa: E731
+api_po = lambda w: {"po_id": mine_of(w).po.id}  # noqa: E731
+api_delivery = lambda w: {"delivery_id": mine_of(w).po.deliveries[0].id}  # noqa: E731
+api_po_secret = lambda w: mine_of(w).po.number  # noqa: E731
+API_CASES: dict[str, Case] = {
+    "reports.cycle": Case(cycle, "dx", CYCLE_OUTSIDERS, cycle_secret),
+    "reports.cycle_file": Case(cycle_report_file, "dx", CYCLE_OUTSIDERS, cycle_secret),
+    "notifications.open_": Case(notification, None, NOT_X, notice_secret),
+    "notifications.read": Case(notification, None, NOT_X, notice_secret),
+    "api_tokens.revoke": Case(lambda w: {"token_id": mine_of(w).token.id}, None, NOT_X,
+                              lambda w: mine_of(w).token.name),
+    "api.get_organization": Case(org, "dx", OUTSIDERS, lambda w: w.member_x.name),
+    "api.get_site": Case(site, "dx", OUTSIDERS, site_secret),
+    "api.list_needs": Case(site, "dx", OUTSIDERS, lambda w: cycles_of(w).need.note),
+    "api.create_need": Case(site, None, OUTSIDERS, site_secret),
+    "api.get_need": Case(need, "dx", OUTSIDERS, lambda w: cycles_of(w).need.note),
+    "api.update_need": Case(need, None, OUTSIDERS, lambda w: cycles_of(w).need.note),
+    "api.delete_need": Case(need, None, OUTSIDERS, lambda w: cycles_of(w).need.note),
+    "api.get_item": Case(item, "dx", CATALOG_OUTSIDERS, lambda w: catalog_of(w).item.name),
+    "api.get_offer": Case(lambda w: {"offer_id": mine_of(w).offer.id}, "vendor", VENDOR_OUTSIDERS,
+                          lambda w: mine_of(w).offer.vendor_sku),
+    "api.get_cycle": Case(cycle, "dx", CYCLE_OUTSIDERS, cycle_secret),
+    "api.open_cycle": Case(cycle, None, CYCLE_OUTSIDERS, cycle_secret),
+    "api.close_cycle": Case(cycle, None, CYCLE_OUTSIDERS, cycle_secret),
+    "api.list_lines": Case(cycle, "dx", CYCLE_OUTSIDERS, lambda w: cycles_of(w).line.note),
+    "api.add_line": Case(cycle_site, None, OUTSIDERS, site_secret),
+    "api.get_line": Case(line, "dx", OUTSIDERS, lambda w: cycles_of(w).line.note),
+    "api.update_line": Case(line, None, OUTSIDERS, lambda w: cycles_of(w).line.note),
+    "api.remove_line": Case(line, None, OUTSIDERS, lambda w: cycles_of(w).line.note),
+    "api.list_runs": Case(cycle, "hub", CYCLE_OUTSIDERS, lambda w: cycles_of(w).run.note),
+    "api.start_run": Case(cycle, None, CYCLE_OUTSIDERS, cycle_secret),
+    "api.get_run": Case(run, "hub", HUB_OUTSIDERS, lambda w: cycles_of(w).run.note),
+    "api.cancel_run": Case(run, None, HUB_OUTSIDERS, lambda w: cycles_of(w).run.note),
+    "api.get_plan": Case(run, None, HUB_OUTSIDERS, lambda w: cycles_of(w).run.note),
+    "api.publish_run": Case(run, None, HUB_OUTSIDERS, lambda w: cycles_of(w).run.note),
+    "api.rerun": Case(cycle, None, CYCLE_OUTSIDERS, cycle_secret),
+    "api.finalize": Case(cycle, None, CYCLE_OUTSIDERS, cycle_secret),
+    "api.list_shares": Case(cycle, None, CYCLE_OUTSIDERS, lambda w: mine_of(w).share.note),
+    "api.get_share": Case(api_share, "dx", OUTSIDERS, lambda w: mine_of(w).share.note),
+    "api.approve_share": Case(api_share, None, OUTSIDERS, lambda w: mine_of(w).share.note),
+    "api.reject_share": Case(api_share, None, OUTSIDERS, lambda w: mine_of(w).share.note),
+    "api.send_orders": Case(cycle, None, CYCLE_OUTSIDERS, api_po_secret),
+    "api.get_order": Case(api_po, "vendor", VENDOR_OUTSIDERS, api_po_secret),
+    "api.confirm_order": Case(api_po, None, VENDOR_OUTSIDERS, api_po_secret),
+    "api.ship_order": Case(api_po, None, VENDOR_OUTSIDERS, api_po_secret),
+    "api.get_delivery": Case(api_delivery, "dx", ("dy", "other_hub", "dz"), api_po_secret),
+    "api.report_delivery": Case(api_delivery, None, ("dy", "other_hub", "dz"), api_po_secret),
+    "api.cycle_report": Case(cycle, "dx", CYCLE_OUTSIDERS, cycle_secret),
+    "api.read_notification": Case(notification, None, NOT_X, notice_secret),
+}
+
+
+CASES.update(API_CASES)
 # Arguments that are not object ids, and where they are tested instead.
 NOT_OBJECT_IDS = {
     "static": "file names of public assets",
     "invitations.new": "the kind of organization (member/vendor); hub-only, see test_invitations_web",
     "auth.accept_invitation": "a signed token, see test_invitation_link_gives_nothing_to_others below",
     "price_sheets.template": "the file type (csv/xlsx), see tests/web/test_price_sheets_web.py",
+    "reports.year": "a year; every figure is scoped to the user, see tests/reports/test_reports_web.py",
+    "reports.year_file": "a year and a file type, see tests/reports/test_reports_web.py",
+    "api.year_report": "a year, see tests/api/test_api_resources.py",
 }
 
 
@@ -185,6 +325,7 @@ def snapshot(session, world):
 def test_foreign_ids_are_404_without_foreign_data(app, session, world, make_client):
     before = snapshot(session, world)
     clients = {name: make_client(getattr(world, name)) for name in set(OUTSIDERS + HUB_OUTSIDERS + ("hub",))}
+    api = api_callers(app, world)
     problems = []
     for endpoint, rule in routes_with_arguments(app):
         case = CASES.get(endpoint)
@@ -193,15 +334,16 @@ def test_foreign_ids_are_404_without_foreign_data(app, session, world, make_clie
         with app.test_request_context():
             url = url_for(endpoint, **case.values(world))
         secret = case.secret(world)
+        callers = api if endpoint.startswith("api.") else clients
         for name in case.outsiders:
-            for method in sorted(rule.methods & {"GET", "POST"}):
-                response = clients[name].get(url) if method == "GET" else clients[name].post(url, {})
+            for method in sorted(rule.methods & {"GET", "POST", "PATCH", "DELETE"}):
+                response = call(callers[name], method, url)
                 body = response.get_data(as_text=True)
                 if response.status_code != 404 or secret in body:
                     problems.append(f"{method} {url} as {name}: {response.status_code}"
                                     f"{' with foreign data' if secret in body else ''}")
         if case.owner and "GET" in rule.methods:
-            response = clients.get(case.owner, None) or make_client(getattr(world, case.owner))
+            response = callers.get(case.owner, None) or make_client(getattr(world, case.owner))
             page = response.get(url)
             assert page.status_code == 200 and secret in page.get_data(as_text=True), \
                 f"the owner ({case.owner}) cannot see {url}: the case is wrong"

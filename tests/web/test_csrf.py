@@ -22,6 +22,9 @@ ARGUMENTS = {
     "action": lambda w: "close",
     "line_id": lambda w: 1,
     "run_id": lambda w: 1,
+    "share_id": lambda w: 1,
+    "po_id": lambda w: 1,
+    "delivery_id": lambda w: 1,
 }
 
 

@@ -1,0 +1,107 @@
+"""Purchase orders: the hub sends them, vendors confirm and ship, sites report deliveries."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask_login import login_required
+from werkzeug.wrappers import Response as BaseResponse
+
+from marketplace.errors import ValidationError
+from marketplace.models import Role
+from marketplace.services import cycles, po_documents
+from marketplace.services import purchase_orders as orders
+from marketplace.services.scope import require_role
+from marketplace.web.forms import ConfirmForm
+from marketplace.web.helpers import actor, apply_errors, db, mailer
+from marketplace.web.plan_forms import delivery_form
+
+bp = Blueprint("purchase_orders", __name__)
+
+
+@bp.get("/purchase-orders")
+@login_required
+def index() -> str:
+    """The hub's and a vendor's orders; a director's deliveries."""
+    if actor().role is Role.DIRECTOR:
+        return render_template("purchase_orders/deliveries.html",
+                               deliveries=orders.list_site_deliveries(db(), actor()))
+    return render_template("purchase_orders/index.html", orders=orders.list_purchase_orders(db(), actor()),
+                           cycle=None, confirm=ConfirmForm())
+
+
+@bp.get("/cycles/<id:cycle_id>/purchase-orders")
+@login_required
+def cycle(cycle_id: int) -> str:
+    found = cycles.get_cycle(db(), actor(), cycle_id)
+    require_role(actor(), Role.HUB_MANAGER)
+    return render_template("purchase_orders/index.html", cycle=found, confirm=ConfirmForm(),
+                           orders=orders.list_purchase_orders(db(), actor(), cycle_id=found.id))
+
+
+@bp.post("/cycles/<id:cycle_id>/purchase-orders/send")
+@login_required
+def send(cycle_id: int) -> BaseResponse:
+    result = orders.send_purchase_orders(db(), actor(), cycle_id, email_enabled=mailer().enabled)
+    if not result.sent:
+        flash("Every purchase order of this cycle was already sent.", "success")
+    else:
+        how = "and emailed to their vendors" if mailer().enabled else "email is off: vendors see them in the app"
+        flash(f"{len(result.sent)} purchase order(s) sent ({how}).", "success")
+    return redirect(url_for("purchase_orders.cycle", cycle_id=cycle_id))
+
+
+@bp.get("/purchase-orders/<id:po_id>")
+@login_required
+def detail(po_id: int) -> str:
+    po = orders.get_purchase_order(db(), actor(), po_id)
+    return render_template("purchase_orders/detail.html", po=po, confirm=ConfirmForm(),
+                           cxml=po_documents.accepts_cxml(db(), po.vendor_id))
+
+
+@bp.get("/purchase-orders/<id:po_id>/<any(pdf, csv, xml):kind>")
+@login_required
+def download(po_id: int, kind: str) -> Response:
+    po = orders.get_purchase_order(db(), actor(), po_id)
+    alliance = po.cycle.alliance.name
+    if kind == "pdf":
+        file = po_documents.po_pdf(po, alliance_name=alliance)
+    elif kind == "csv":
+        file = po_documents.po_csv(po)
+    else:
+        file = po_documents.po_cxml(db(), po, alliance_name=alliance)
+    return Response(file.data, mimetype=file.mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{file.filename}"'})
+
+
+@bp.post("/purchase-orders/<id:po_id>/confirm")
+@login_required
+def confirm(po_id: int) -> BaseResponse:
+    po = orders.confirm_purchase_order(db(), actor(), po_id)
+    flash(f"{po.number} is confirmed. Mark it shipped when it leaves.", "success")
+    return redirect(url_for("purchase_orders.detail", po_id=po.id))
+
+
+@bp.post("/purchase-orders/<id:po_id>/ship")
+@login_required
+def ship(po_id: int) -> BaseResponse:
+    po = orders.ship_purchase_order(db(), actor(), po_id)
+    flash(f"{po.number} is marked shipped.", "success")
+    return redirect(url_for("purchase_orders.detail", po_id=po.id))
+
+
+@bp.route("/deliveries/<id:delivery_id>", methods=["GET", "POST"])
+@login_required
+def delivery(delivery_id: int) -> BaseResponse | tuple[str, int]:
+    view = orders.get_delivery(db(), actor(), delivery_id)
+    form = delivery_form(view.lines)
+    if form.validate_on_submit():
+        try:
+            done = orders.report_delivery(db(), actor(), delivery_id, form.received(), note=form.note.data or "")
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            short = sum(line.shortage_packs for line in view.lines)
+            flash(f"Delivery to {done.site.name} recorded" + (f" with {short} pack(s) short." if short else "."),
+                  "success")
+            return redirect(url_for("purchase_orders.delivery", delivery_id=done.id))
+    return render_template("purchase_orders/delivery.html", v=view, form=form), 422 if form.errors else 200
