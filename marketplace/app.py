@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from marketplace import db, jobs
 from marketplace.config import Config
 from marketplace.models import Role
+from marketplace.payments.gateway import make_gateway
 from marketplace.services.mail import Mailer
 from marketplace.services.tokens import TokenSigner
 from marketplace.web import register_blueprints
@@ -58,6 +59,8 @@ def register_services(app: Flask, config: Config) -> None:
         host=config.smtp_host, port=config.smtp_port, user=config.smtp_user, password=config.smtp_password,
         sender=config.smtp_from, starttls=config.smtp_starttls)
     app.extensions["sharedbuy.jobs"] = jobs.make_queue(config)
+    app.extensions["sharedbuy.payments"] = make_gateway(config.stripe_api_key, config.stripe_api_base,
+                                                       config.stripe_webhook_secret)
 
 
 def register_templates(app: Flask) -> None:

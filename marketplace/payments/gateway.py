@@ -216,3 +216,19 @@ def _translate(error: stripe.StripeError) -> PaymentsError:
     return kind(message, stripe_code=str(detail.get("decline_code") or detail.get("code") or ""),
                 http_status=error.http_status, payment_intent=pi if isinstance(pi, dict) else None,
                 charge_id=charge if isinstance(charge, str) else None)
+
+
+def make_gateway(api_key: str | None, api_base: str | None = None,
+                 webhook_secret: str | None = None) -> StripeGateway | None:
+    """The app's gateway, or None when no Stripe key is configured (payments are off)."""
+    if not api_key:
+        return None
+    return StripeGateway(GatewaySettings(api_key=api_key, api_base=api_base or None,
+                                         webhook_secret=webhook_secret or None))
+
+
+def require_gateway(gateway: StripeGateway | None) -> StripeGateway:
+    """The gateway, or :class:`PaymentsNotConfiguredError` when payments are off."""
+    if gateway is None:
+        raise PaymentsNotConfiguredError()
+    return gateway

@@ -17,6 +17,7 @@ from marketplace.web import (
     invitations,
     needs,
     organizations,
+    payments,
     plans,
     price_sheets,
     purchase_orders,
@@ -43,6 +44,7 @@ BLUEPRINTS = [
     plans.bp,
     approvals.bp,
     purchase_orders.bp,
+    payments.bp,
     # Later modules add their blueprint here (catalog, cycles, payments...).
 ]
 

@@ -14,6 +14,7 @@ from marketplace.models import Invitation, Organization, Site, User
 from tests.api.client import ApiClient, api_client
 from tests.cycle_factories import CycleObjects, build_cycle_objects
 from tests.factories import CatalogWorld, World, build_catalog_world
+from tests.payments.factories import PayWorld, build_pay_world
 from tests.report_factories import PersonalObjects, build_personal_objects
 from tests.plan_factories import PlanObjects, build_plan_objects
 
@@ -288,6 +289,24 @@ API_CASES: dict[str, Case] = {
 
 
 CASES.update(API_CASES)
+
+def payments_of(w: World) -> PayWorld:
+    """A finalized cycle of World A with X's and Y's approved shares, for the payment pages."""
+    if not hasattr(w, "_payments"):
+        w._payments = build_pay_world(object_session(w.hub), w, catalog=catalog_of(w))  # type: ignore[attr-defined]
+    return w._payments  # type: ignore[attr-defined]
+
+
+pay_share = lambda w: {"share_id": payments_of(w).share_x.id}  # noqa: E731
+pay_cycle = lambda w: {"cycle_id": payments_of(w).cycle.id}  # noqa: E731
+pay_secret = lambda w: payments_of(w).cycle.name  # noqa: E731
+CASES.update({
+    "payments.share": Case(pay_share, "dx", OUTSIDERS, pay_secret),
+    "payments.pay": Case(pay_share, None, OUTSIDERS, pay_secret),
+    "payments.cycle": Case(pay_cycle, "hub", CYCLE_OUTSIDERS, pay_secret),
+    "payments.reconcile": Case(pay_cycle, None, CYCLE_OUTSIDERS, pay_secret),
+    "payments.pay_out": Case(pay_cycle, None, CYCLE_OUTSIDERS, pay_secret),
+})
 # Arguments that are not object ids, and where they are tested instead.
 NOT_OBJECT_IDS = {
     "static": "file names of public assets",

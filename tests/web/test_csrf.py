@@ -28,10 +28,14 @@ ARGUMENTS = {
 }
 
 
+#: The one POST without a CSRF token: Stripe's webhook, verified by its signature instead.
+EXEMPT = {"payments.webhook": "/payments/webhook"}
+
+
 def post_urls(app, world):
     urls = []
     for rule in app.url_map.iter_rules():
-        if "POST" not in rule.methods:
+        if "POST" not in rule.methods or rule.endpoint in EXEMPT:
             continue
         missing = rule.arguments - ARGUMENTS.keys()
         assert not missing, f"tests/web/test_csrf.py: add a value for {missing} ({rule.rule})"
@@ -70,3 +74,16 @@ def test_json_clients_get_the_json_error_shape(world, make_client):
                                           headers={"Accept": "application/json"})
     assert response.status_code == 400
     assert response.get_json()["error"] == "csrf_failed"
+
+
+def test_the_stripe_webhook_is_the_only_csrf_exempt_post(app, client):
+    from marketplace.web.security import csrf
+
+    assert csrf._exempt_views == {"marketplace.web.payments.webhook"}
+    # The JSON API is exempt as a whole: it takes bearer tokens, never the session cookie.
+    assert {blueprint.name for blueprint in csrf._exempt_blueprints} <= {"api"}
+    assert {rule.endpoint: rule.rule for rule in app.url_map.iter_rules()
+            if rule.endpoint in EXEMPT and "POST" in rule.methods} == EXEMPT
+    # Without a signature it is refused all the same, before anything is read.
+    response = client.raw.post("/payments/webhook", data=b'{"id": "evt_1"}')
+    assert response.status_code in (400, 503) and "form has expired" not in response.get_data(as_text=True)

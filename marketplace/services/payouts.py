@@ -1,0 +1,360 @@
+"""Paying vendors: Stripe Connect accounts, and the payout job (refunds, transfers, reversals).
+
+For each paid share and each vendor of the cycle, the payout plan says what the member's
+money owes that vendor (:func:`payout_plan`): the member's part of the vendor's purchase
+orders, less what the vendor did not deliver, which goes back to the member as a refund.
+The job moves the ledger towards the plan, one Stripe call per difference:
+
+- a reversal when the vendor was paid more than it is now owed (a shortage found late),
+- a refund of the undelivered part to the member, on the member's charge,
+- a transfer of the rest to the vendor, from that charge (``source_transaction``).
+
+Each call is a ledger entry stored ``pending`` with its key before the call, so running the
+job again, or two at once, resumes the same calls with the same keys and never pays twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, object_session, selectinload
+
+from marketplace.errors import NotFoundError
+from marketplace.models import (
+    Cycle,
+    EntryKind,
+    EntryStatus,
+    LedgerEntry,
+    MemberShare,
+    Organization,
+    OrgKind,
+    PaymentStatus,
+    POStatus,
+    PurchaseOrder,
+    Role,
+    SharePayment,
+    ShareStatus,
+    StripeAccount,
+    User,
+)
+from marketplace.payments import ledger, money
+from marketplace.payments.errors import StripeRefusedError, StripeUnavailableError
+from marketplace.payments.gateway import StripeGateway, require_gateway
+from marketplace.services.audit import record_event
+from marketplace.services.payment_outcomes import lock_payment
+from marketplace.services.payments import transfer_group
+from marketplace.services.purchase_orders import FINISHED, shortages_for_cycle
+from marketplace.services.scope import get_scoped, require_role, scoped_select
+
+
+@dataclass(frozen=True)
+class PairTarget:
+    """What one paid share owes one vendor: ``allocated`` of the member's goods, of which
+    ``refund`` was not delivered. ``ready`` once the vendor's purchase order is finished."""
+
+    payment_id: int
+    vendor_id: int
+    allocated: int
+    refund: int
+    ready: bool
+
+    @property
+    def transfer(self) -> int:
+        return self.allocated - self.refund
+
+
+def payout_plan(session: Session, cycle_id: int) -> list[PairTarget]:
+    """The targets of every paid share of the cycle with every vendor it owes (a trusted read)."""
+    payments = {p.share_id: p for p in session.scalars(select(SharePayment).where(
+        SharePayment.cycle_id == cycle_id, SharePayment.status == PaymentStatus.PAID))}
+    if not payments:
+        return []
+    undelivered = _undelivered(session, cycle_id)
+    targets = []
+    for run_id in sorted({p.share.run_id for p in payments.values()}):
+        targets += _run_targets(session, run_id, payments, undelivered)
+    return targets
+
+
+def _run_targets(session: Session, run_id: int, payments: dict[int, SharePayment],
+                 undelivered: dict[tuple[int, int], int]) -> list[PairTarget]:
+    shares = list(session.scalars(select(MemberShare).where(
+        MemberShare.run_id == run_id, MemberShare.status == ShareStatus.APPROVED).order_by(MemberShare.member_id)))
+    pos = list(session.scalars(select(PurchaseOrder).where(PurchaseOrder.run_id == run_id)
+                               .options(selectinload(PurchaseOrder.lines), selectinload(PurchaseOrder.deliveries))
+                               .order_by(PurchaseOrder.vendor_id)))
+    if not pos or not shares:
+        return []
+    direct = [[_direct(po, share.member_id) for po in pos] for share in shares]
+    rows = [share.cost_cents for share in shares]
+    columns = [po.total_cents for po in pos]
+    if sum(columns) != sum(rows):  # POs that do not add up to the plan: vendors share what was charged
+        columns = money.split(sum(rows), columns)
+    allocation = money.allocate(direct, rows, columns)
+    targets = []
+    for m, share in enumerate(shares):
+        payment = payments.get(share.id)
+        for v, po in enumerate(pos):
+            if payment is None or allocation[m][v] == 0:
+                continue
+            part, bought = allocation[m][v], direct[m][v]
+            if po.status is POStatus.CANCELLED:
+                refund = part
+            else:
+                missing = min(undelivered.get((share.member_id, po.id), 0), bought)
+                refund = money.scale(part, missing, bought) if bought else 0
+            targets.append(PairTarget(payment.id, po.vendor_id, part, refund, po.status in FINISHED))
+    return targets
+
+
+def _direct(po: PurchaseOrder, member_id: int) -> int:
+    return (sum(line.amount_cents for line in po.lines if line.member_id == member_id)
+            + sum(d.fee_cents for d in po.deliveries if d.member_id == member_id))
+
+
+def _undelivered(session: Session, cycle_id: int) -> dict[tuple[int, int], int]:
+    totals: dict[tuple[int, int], int] = defaultdict(int)
+    for shortage in shortages_for_cycle(session, cycle_id):
+        totals[(shortage.member_id, shortage.purchase_order_id)] += shortage.amount_cents
+    return totals
+
+
+# ---------------------------------------------------------------- the job
+
+@dataclass
+class PayoutSummary:
+    """What one run of the job did: Stripe objects made, calls still unanswered, refusals."""
+
+    done: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    pending: int = 0
+    failed: list[str] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)  # vendors not able to receive transfers yet
+
+    @property
+    def total_done(self) -> int:
+        return sum(self.done.values())
+
+
+def pay_out_cycle(session: Session, actor: User, gateway: StripeGateway | None, cycle_id: int) -> PayoutSummary:
+    """The hub runs the payout job for one cycle now (it also runs from ``sharedbuy payouts``)."""
+    get_scoped(session, actor, Cycle, cycle_id)
+    require_role(actor, Role.HUB_MANAGER)
+    return run_payouts(session, require_gateway(gateway), cycle_id=cycle_id)
+
+
+def payout_cycles(session: Session) -> list[int]:
+    """Cycles with paid shares: where the job has something to look at."""
+    return list(session.scalars(select(SharePayment.cycle_id).where(SharePayment.status == PaymentStatus.PAID)
+                                .distinct().order_by(SharePayment.cycle_id)))
+
+
+def run_payouts(session: Session, gateway: StripeGateway, *, cycle_id: int | None = None) -> PayoutSummary:
+    """Refund shortages and pay vendors for every finished purchase order of paid shares.
+
+    Safe to run at any time, again, or twice at once. Commits after each step."""
+    summary = PayoutSummary()
+    for cycle in [cycle_id] if cycle_id is not None else payout_cycles(session):
+        for target in payout_plan(session, cycle):
+            if target.ready:
+                _settle_pair(session, gateway, target, summary)
+    session.commit()
+    return summary
+
+
+def _settle_pair(session: Session, gateway: StripeGateway, target: PairTarget, summary: PayoutSummary) -> None:
+    for _round in range(4):  # each round makes or resumes one call; a settled pair stops early
+        step = _next_step(session, target, summary)
+        if step is None:
+            return
+        entry_id, call = step
+        if not _perform(session, gateway, entry_id, call, summary):
+            return  # unanswered (resumed with the same key) or refused (a new key next run)
+
+
+Call = Callable[[StripeGateway, LedgerEntry], dict[str, Any]]
+
+
+def _next_step(session: Session, target: PairTarget, summary: PayoutSummary) -> tuple[int, Call] | None:
+    """The next call towards the target, stored and committed with its key (None: settled)."""
+    payment = lock_payment(session, target.payment_id)  # one planner per payment at a time
+    book = ledger.pair_book(session, payment.id, target.vendor_id)
+    if book.pending:
+        entry = book.pending[0]
+        session.commit()
+        return entry.id, _CALLS[entry.kind]
+    account = session.scalar(select(StripeAccount).where(StripeAccount.organization_id == target.vendor_id))
+    if book.transferred > target.transfer:
+        transfer = next(t for t in reversed(book.transfers) if t.amount_cents > book.reversed_of[t.id])
+        amount = min(book.transferred - target.transfer, transfer.amount_cents - book.reversed_of[transfer.id])
+        return _store(session, payment, target, EntryKind.REVERSAL, amount, book, transfer.id)
+    if book.refunded < target.refund:
+        return _store(session, payment, target, EntryKind.REFUND, target.refund - book.refunded, book)
+    if book.transferred < target.transfer:
+        if account is None or account.stripe_id is None or not account.transfers_active:
+            summary.waiting.append(f"vendor {target.vendor_id}: no Stripe account able to receive transfers yet")
+            session.commit()
+            return None
+        return _store(session, payment, target, EntryKind.TRANSFER, target.transfer - book.transferred, book)
+    session.commit()
+    return None
+
+
+def _store(session: Session, payment: SharePayment, target: PairTarget, kind: EntryKind, amount: int,
+           book: ledger.PairBook, transfer_entry_id: int | None = None) -> tuple[int, Call] | None:
+    try:
+        entry = ledger.add_entry(session, payment, kind, amount, vendor_id=target.vendor_id,
+                                 number=book.next_number(kind), transfer_entry_id=transfer_entry_id)
+        session.commit()
+    except IntegrityError:
+        session.rollback()  # another run stored this very call: it will make it
+        return None
+    return entry.id, _CALLS[kind]
+
+
+def _perform(session: Session, gateway: StripeGateway, entry_id: int, call: Call, summary: PayoutSummary) -> bool:
+    """Make (or re-send) one stored call and record Stripe's answer; True when it was done."""
+    entry = session.get_one(LedgerEntry, entry_id)
+    try:
+        answer = call(gateway, entry)
+    except StripeUnavailableError:
+        session.rollback()
+        summary.pending += 1
+        return False
+    except StripeRefusedError as error:
+        entry = _lock_entry(session, entry_id)
+        if ledger.mark_failed(entry, error.message):
+            summary.failed.append(f"{entry.kind.label} of {money.format_cents(entry.amount_cents)}: {error.message}")
+        session.commit()
+        return False
+    entry = _lock_entry(session, entry_id)
+    if ledger.mark_done(entry, answer["id"]):
+        summary.done[entry.kind.value] += 1
+    session.commit()
+    return True
+
+
+def resume_entry(session: Session, gateway: StripeGateway, entry_id: int) -> bool:
+    """Re-send one pending call with its key (reconciliation); True once it is decided."""
+    entry = session.get_one(LedgerEntry, entry_id)
+    if entry.status is EntryStatus.PENDING:
+        _perform(session, gateway, entry_id, _CALLS[entry.kind], PayoutSummary())
+    return session.get_one(LedgerEntry, entry_id).status is not EntryStatus.PENDING
+
+
+def _lock_entry(session: Session, entry_id: int) -> LedgerEntry:
+    return session.scalars(select(LedgerEntry).where(LedgerEntry.id == entry_id).with_for_update()
+                           .execution_options(populate_existing=True)).one()
+
+
+def entry_metadata(entry: LedgerEntry) -> dict[str, str]:
+    return {"ledger_entry_id": str(entry.id), "share_payment_id": str(entry.payment_id),
+            "cycle_id": str(entry.cycle_id), "vendor_id": str(entry.vendor_id)}
+
+
+def _refund(gateway: StripeGateway, entry: LedgerEntry) -> dict[str, Any]:
+    return gateway.create_refund(entry.idempotency_key, charge=entry.payment.charge_id or "",
+                                 amount=entry.amount_cents, metadata=entry_metadata(entry))
+
+
+def _transfer(gateway: StripeGateway, entry: LedgerEntry) -> dict[str, Any]:
+    return gateway.create_transfer(entry.idempotency_key, amount=entry.amount_cents, currency=entry.payment.currency,
+                                   destination=_account_id(entry) or "", source_transaction=entry.payment.charge_id or "",
+                                   transfer_group=transfer_group(entry.cycle_id), metadata=entry_metadata(entry))
+
+
+def _reverse(gateway: StripeGateway, entry: LedgerEntry) -> dict[str, Any]:
+    session = object_session(entry)
+    assert session is not None and entry.transfer_entry_id is not None
+    transfer = session.get_one(LedgerEntry, entry.transfer_entry_id)
+    return gateway.create_reversal(entry.idempotency_key, transfer=transfer.stripe_id or "",
+                                   amount=entry.amount_cents, metadata=entry_metadata(entry))
+
+
+def _account_id(entry: LedgerEntry) -> str | None:
+    session = object_session(entry)
+    assert session is not None
+    return session.scalar(select(StripeAccount.stripe_id).where(StripeAccount.organization_id == entry.vendor_id))
+
+
+_CALLS: dict[EntryKind, Call] = {EntryKind.REFUND: _refund, EntryKind.TRANSFER: _transfer,
+                                 EntryKind.REVERSAL: _reverse}
+
+
+# ---------------------------------------------------------------- vendors' Stripe accounts
+
+def get_vendor_account(session: Session, actor: User, vendor_id: int) -> StripeAccount | None:
+    """The vendor's Stripe account row (None before onboarding starts)."""
+    vendor = get_scoped(session, actor, Organization, vendor_id)
+    if vendor.kind is not OrgKind.VENDOR:
+        raise NotFoundError()
+    return session.scalar(scoped_select(actor, StripeAccount, StripeAccount.organization_id == vendor.id))
+
+
+def vendor_entries(session: Session, actor: User) -> list[LedgerEntry]:
+    """The transfers (and reversals) a vendor received, newest first."""
+    require_role(actor, Role.VENDOR)
+    return list(session.scalars(scoped_select(actor, LedgerEntry, LedgerEntry.status == EntryStatus.DONE)
+                                .order_by(LedgerEntry.id.desc()).limit(200)))
+
+
+def start_onboarding(session: Session, actor: User, gateway: StripeGateway | None, *, return_url: str,
+                     refresh_url: str) -> str:
+    """The vendor's link to Stripe's hosted onboarding (its Connect express account is made
+    on the first visit, once: the key is stored before the call)."""
+    require_role(actor, Role.VENDOR)
+    gateway = require_gateway(gateway)
+    found = session.scalar(select(StripeAccount.id).where(StripeAccount.organization_id == actor.organization_id))
+    if found is None:
+        try:
+            with session.begin_nested():
+                session.add(StripeAccount(organization_id=actor.organization_id,
+                                          idempotency_key=f"{ledger.new_key_base('vendor', actor.organization_id)}:account"))
+        except IntegrityError:
+            pass  # a second click made it first
+        session.commit()
+    account = session.scalars(select(StripeAccount).where(StripeAccount.organization_id == actor.organization_id)
+                              .execution_options(populate_existing=True)).one()
+    if account.stripe_id is None:
+        made = gateway.create_account(account.idempotency_key, email=actor.email,
+                                      metadata={"organization_id": str(actor.organization_id)})
+        account = _lock_account(session, account.id)
+        account.stripe_id = account.stripe_id or made["id"]
+        record_event(session, actor, "stripe_account.created", account, alliance_id=actor.alliance_id,
+                     after={"stripe_id": account.stripe_id})
+        session.commit()
+    return gateway.create_account_link(account.stripe_id or "", refresh_url=refresh_url, return_url=return_url)
+
+
+def refresh_vendor_account(session: Session, actor: User, gateway: StripeGateway | None) -> StripeAccount | None:
+    """Ask Stripe where the vendor's onboarding stands (on the way back from it)."""
+    require_role(actor, Role.VENDOR)
+    gateway = require_gateway(gateway)
+    account = session.scalar(select(StripeAccount).where(StripeAccount.organization_id == actor.organization_id))
+    if account is None or account.stripe_id is None:
+        return account
+    apply_account(session, gateway.retrieve_account(account.stripe_id))
+    session.commit()
+    return account
+
+
+def apply_account(session: Session, data: dict[str, Any]) -> StripeAccount | None:
+    """Copy an Account's state (an answer or an ``account.updated`` event) onto our row."""
+    account = session.scalar(select(StripeAccount).where(StripeAccount.stripe_id == data.get("id")))
+    if account is None:
+        return None
+    account = _lock_account(session, account.id)
+    account.details_submitted = bool(data.get("details_submitted"))
+    account.payouts_enabled = bool(data.get("payouts_enabled"))
+    account.transfers_active = (data.get("capabilities") or {}).get("transfers") == "active"
+    session.flush()
+    return account
+
+
+def _lock_account(session: Session, account_id: int) -> StripeAccount:
+    return session.scalars(select(StripeAccount).where(StripeAccount.id == account_id).with_for_update()
+                           .execution_options(populate_existing=True)).one()

@@ -1,0 +1,203 @@
+"""Payments: directors pay shares, vendors set up payouts, the hub sets its fee, pays vendors
+out and reconciles; and Stripe's webhook, the one POST without a CSRF token (it is signed)."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import login_required
+from werkzeug.wrappers import Response
+from wtforms import RadioField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+from marketplace.errors import ValidationError
+from marketplace.models import Role
+from marketplace.payments import money
+from marketplace.payments.errors import PaymentsError, StripeUnavailableError, WebhookSignatureError
+from marketplace.payments.gateway import StripeGateway, require_gateway
+from marketplace.services import payment_events, payments, payouts, reconciliation
+from marketplace.services.scope import require_role
+from marketplace.web.forms import ConfirmForm, Form
+from marketplace.web.helpers import actor, apply_errors, db
+from marketplace.web.security import csrf
+
+bp = Blueprint("payments", __name__)
+EXTENSION = "sharedbuy.payments"
+
+
+def gateway() -> StripeGateway | None:
+    return current_app.extensions.get(EXTENSION)
+
+
+class PayForm(Form):
+    payment_method = RadioField("Pay with", choices=[SelectChoice(m, label) for m, _kind, label in payments.TEST_METHODS],
+                                validators=[DataRequired(message="Choose a card or a bank account.")])
+
+
+class LivePayForm(Form):
+    payment_method = StringField("Saved payment method (pm_...)", validators=[
+        DataRequired(message="Enter the id of a saved payment method."), Length(max=100)])
+
+
+class FeeForm(Form):
+    percent = StringField("Percentage of each share", validators=[Length(max=10)])
+    fixed = StringField("Fixed amount per member per cycle ($)", validators=[Length(max=12)])
+
+
+def _pay_form() -> Form:
+    current = gateway()
+    return LivePayForm() if current is not None and not current.test_mode else PayForm()
+
+
+@bp.get("/payments")
+@login_required
+def index() -> str:
+    if actor().role is Role.VENDOR:
+        account = payouts.get_vendor_account(db(), actor(), actor().organization_id)
+        received = payouts.vendor_entries(db(), actor())
+        return render_template("payments/vendor.html", account=account, received=received, confirm=ConfirmForm(),
+                               money=money)
+    bills = payments.list_bills(db(), actor())
+    return render_template("payments/index.html", bills=bills, money=money)
+
+
+@bp.get("/payments/shares/<id:share_id>")
+@login_required
+def share(share_id: int) -> str:
+    bill = payments.get_bill(db(), actor(), share_id)
+    entries = payments.payment_entries(db(), actor(), bill.payment) if bill.payment else []
+    return render_template("payments/share.html", bill=bill, entries=entries, form=_pay_form(), money=money)
+
+
+@bp.post("/payments/shares/<id:share_id>/pay")
+@login_required
+def pay(share_id: int) -> Response | tuple[str, int]:
+    bill = payments.get_bill(db(), actor(), share_id)
+    form = _pay_form()
+    if form.validate_on_submit():
+        try:
+            payment = payments.pay_share(db(), actor(), gateway(), bill.share.id, form.payment_method.data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            flash(*_paid_message(payment))
+            return redirect(url_for("payments.share", share_id=bill.share.id))
+    return render_template("payments/share.html", bill=bill, entries=[], form=form, money=money), 422
+
+
+def _paid_message(payment: payments.SharePayment) -> tuple[str, str]:
+    amount = money.format_cents(payment.amount_cents)
+    return {
+        "paid": (f"Thank you: {amount} was paid.", "success"),
+        "processing": (f"Your bank debit of {amount} is on its way; it takes a few days.", "info"),
+        "pending": ("We are waiting for the payment service's answer: this page shows it soon. "
+                    "Do not pay again, you will not be charged twice.", "info"),
+    }.get(payment.status.value, (f"The payment did not go through: {payment.failure_message} "
+                                 "Try another card or bank account.", "error"))
+
+
+@bp.post("/payments/connect")
+@login_required
+def connect() -> str:
+    require_role(actor(), Role.VENDOR)
+    url = payouts.start_onboarding(db(), actor(), gateway(),
+                                   return_url=url_for("payments.connect_return", _external=True),
+                                   refresh_url=url_for("payments.connect_refresh", _external=True))
+    return render_template("payments/connect.html", url=url)
+
+
+@bp.get("/payments/connect/refresh")
+@login_required
+def connect_refresh() -> str:
+    """Stripe sends the vendor here when the onboarding link expired: offer a fresh one."""
+    require_role(actor(), Role.VENDOR)
+    return render_template("payments/connect.html", url=None, confirm=ConfirmForm())
+
+
+@bp.get("/payments/connect/return")
+@login_required
+def connect_return() -> Response:
+    account = payouts.refresh_vendor_account(db(), actor(), gateway())
+    if account is not None and account.transfers_active:
+        flash("Your payout account is ready: delivered orders are paid out to it.", "success")
+    else:
+        flash("Stripe still needs some details before you can be paid: continue the setup.", "info")
+    return redirect(url_for("payments.index"))
+
+
+@bp.route("/payments/fee", methods=["GET", "POST"])
+@login_required
+def fee() -> Response | tuple[str, int]:
+    require_role(actor(), Role.HUB_MANAGER)
+    current = payments.get_fee_setting(db(), actor().alliance_id)
+    form = FeeForm(data={"percent": str(current.percent), "fixed": money.format_cents(current.fixed_cents)[1:]}
+                   if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            payments.set_fee(db(), actor(), form.percent.data or "", form.fixed.data or "")
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            flash("The hub's fee is saved: it applies to shares paid from now on.", "success")
+            return redirect(url_for("payments.index"))
+    return render_template("payments/fee.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/payments/cycles/<id:cycle_id>")
+@login_required
+def cycle(cycle_id: int) -> str:
+    report = reconciliation.latest_report(db(), actor(), cycle_id)
+    view = reconciliation.cycle_ledger(db(), actor(), cycle_id)
+    return render_template("payments/cycle.html", view=view, report=report, confirm=ConfirmForm(), money=money)
+
+
+@bp.post("/payments/cycles/<id:cycle_id>/reconcile")
+@login_required
+def reconcile(cycle_id: int) -> Response:
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        report = reconciliation.reconcile_cycle(db(), gateway(), cycle_id, actor=actor())
+        count = len(report.discrepancies)
+        flash("Our ledger and Stripe agree." if not count else
+              f"{count} discrepanc{'y' if count == 1 else 'ies'} found: see the list.", "success" if not count else "error")
+    return redirect(url_for("payments.cycle", cycle_id=cycle_id))
+
+
+@bp.post("/payments/cycles/<id:cycle_id>/payouts")
+@login_required
+def pay_out(cycle_id: int) -> Response:
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        summary = payouts.pay_out_cycle(db(), actor(), gateway(), cycle_id)
+        done = ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in sorted(summary.done.items()))
+        flash(f"Payouts: {done or 'nothing new to pay'}."
+              + (f" Waiting: {'; '.join(sorted(set(summary.waiting)))}." if summary.waiting else "")
+              + (f" Refused: {'; '.join(summary.failed)}." if summary.failed else ""),
+              "error" if summary.failed else "success")
+    return redirect(url_for("payments.cycle", cycle_id=cycle_id))
+
+
+@bp.post("/payments/webhook")
+@csrf.exempt
+def webhook() -> tuple[Response, int]:
+    """Stripe's events: verified by signature (no login, no CSRF token), each applied once."""
+    try:
+        current = require_gateway(gateway())
+        event = current.construct_event(request.get_data(cache=False), request.headers.get("Stripe-Signature"))
+        outcome = payment_events.handle_event(db(), current, event)
+    except WebhookSignatureError as error:
+        return jsonify(error=error.code, message=error.message, details=[]), 400
+    except StripeUnavailableError as error:
+        return jsonify(error=error.code, message=error.message, details=[]), 503  # Stripe sends it again
+    except PaymentsError as error:
+        return jsonify(error=error.code, message=error.message, details=[]), error.status
+    return jsonify(received=True, outcome=outcome), 200
