@@ -7,7 +7,7 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from marketplace.db import utcnow
-from marketplace.errors import ValidationError
+from marketplace.errors import NotFoundError, ValidationError
 from marketplace.services import approvals, plans
 from marketplace.services.plans import PlanReview
 from marketplace.web.charts import BarChart, bar_chart, format_cents
@@ -77,6 +77,8 @@ def publish(run_id: int) -> Response | tuple[str, int]:
 @login_required
 def compare(run_id: int) -> str | Response:
     other = request.args.get("with", type=int)
+    if other is not None and not 0 < other < 2**31:
+        raise NotFoundError()
     if other is None:
         run = plans.get_plan_run(db(), actor(), run_id)
         choices = plans.other_runs(db(), actor(), run)

@@ -81,6 +81,9 @@ def test_compare_two_runs_side_by_side(session, world, pw, make_client):
                      r"<td class=\"num\"><span class=\"delta delta--up\">\+\$3\.00</span>", body)
     assert "not in this run" in body  # member X is not in run 2
     assert hub.get(f"/runs/{first.id}/compare").status_code == 200  # the newest other run by default
+    for junk in ("99999999999", "-1", "abc"):
+        assert hub.get(f"/runs/{first.id}/compare?with={junk}").status_code in (200, 404)
+    assert hub.get(f"/runs/{first.id}/compare?with=99999999999").status_code == 404
     other = make_cycle(session, world.hub.organization.alliance, status=CycleStatus.OPEN, name="Other cycle",
                        opens_at=pw.now - timedelta(days=3), cutoff_at=pw.now - timedelta(minutes=1),
                        delivery_on=(pw.now + timedelta(days=5)).date())
