@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from marketplace.db import utcnow
-from marketplace.errors import ConflictError, ValidationError
+from marketplace.errors import ConflictError, NotFoundError, ValidationError
 from marketplace.models import (
     Cycle,
     CycleStatus,
@@ -90,23 +90,33 @@ def next_number(session: Session, alliance_id: int, year: int) -> int:
 # ---------------------------------------------------------------- reading
 
 def list_purchase_orders(session: Session, actor: User, *, cycle_id: int | None = None) -> list[PurchaseOrder]:
-    """The POs ``actor`` may see (the hub: the alliance's; a vendor: its own), newest first."""
+    """The POs ``actor`` may see (the hub: the alliance's; a vendor: its own once sent), newest first."""
     require_role(actor, Role.HUB_MANAGER, Role.VENDOR)
     query = scoped_select(actor, PurchaseOrder).options(joinedload(PurchaseOrder.vendor),
                                                         joinedload(PurchaseOrder.cycle))
+    if actor.role is Role.VENDOR:
+        query = query.where(PurchaseOrder.status != POStatus.DRAFT)
     if cycle_id is not None:
         query = query.where(PurchaseOrder.cycle_id == get_scoped(session, actor, Cycle, cycle_id).id)
     return list(session.scalars(query.order_by(PurchaseOrder.created_at.desc(), PurchaseOrder.number.desc())))
 
 
 def get_purchase_order(session: Session, actor: User, po_id: int) -> PurchaseOrder:
-    """One PO with its lines and deliveries (hub and the PO's vendor)."""
-    po = get_scoped(session, actor, PurchaseOrder, po_id)
+    """One PO with its lines and deliveries (the hub; the PO's vendor once it is sent)."""
+    po = visible_po(session, actor, po_id)
     session.scalars(select(PurchaseOrder).where(PurchaseOrder.id == po.id).options(
         selectinload(PurchaseOrder.lines).joinedload(PurchaseOrderLine.offer),
         selectinload(PurchaseOrder.lines).joinedload(PurchaseOrderLine.item),
         selectinload(PurchaseOrder.lines).joinedload(PurchaseOrderLine.site),
         selectinload(PurchaseOrder.deliveries).joinedload(SiteDelivery.site))).all()
+    return po
+
+
+def visible_po(session: Session, actor: User, po_id: int) -> PurchaseOrder:
+    """The PO if ``actor`` may see it: a vendor does not see a draft (not sent yet)."""
+    po = get_scoped(session, actor, PurchaseOrder, po_id)
+    if actor.role is Role.VENDOR and po.status is POStatus.DRAFT:
+        raise NotFoundError()
     return po
 
 
@@ -228,7 +238,7 @@ def ship_purchase_order(session: Session, actor: User, po_id: int, *, now: datet
 
 
 def _vendor_po(session: Session, actor: User, po_id: int) -> PurchaseOrder:
-    po = get_scoped(session, actor, PurchaseOrder, po_id)
+    po = visible_po(session, actor, po_id)
     require_role(actor, Role.VENDOR)
     session.refresh(po, with_for_update=True)
     return po
@@ -261,7 +271,7 @@ def report_delivery(session: Session, actor: User, delivery_id: int, received: M
         if all(line.received_packs == counts[line.id] for line in lines):
             return delivery  # the same report twice
         raise ConflictError(f"This delivery was already reported ({delivery.status.label.lower()}, "
-                            f"{delivery.received_at:%b %d, %Y}): ask the hub to correct it.")
+                            f"{delivery.received_at:%b %d, %Y}): a report cannot be changed.")
     _require_receivable(po, delivery)
     if po.status is POStatus.CONFIRMED:
         po.status, po.shipped_at = POStatus.SHIPPED, now

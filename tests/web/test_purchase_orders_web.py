@@ -20,6 +20,8 @@ def pos(session, world):
 def test_downloads_carry_the_order(session, world, pos, make_client):
     pw, p, u = pos
     vendor = make_client(pw.vendor_p_user)
+    assert vendor.get(f"/purchase-orders/{p.id}").status_code == 404  # not sent yet
+    assert make_client(world.hub).post(f"/cycles/{pw.cycle.id}/purchase-orders/send").status_code == 302
     page = vendor.get(f"/purchase-orders/{p.id}").get_data(as_text=True)
     assert p.number in page and "SECRET-Site-X" in page and "Site Y" in page and "cXML" in page
     pdf = vendor.get(f"/purchase-orders/{p.id}/pdf")
@@ -58,13 +60,13 @@ def test_vendors_see_their_orders_only_and_directors_their_deliveries(session, w
 def test_refused_steps_say_why_and_change_nothing(session, world, pos, make_client):
     pw, p, u = pos
     vendor = make_client(pw.vendor_p_user)
-    response = vendor.post(f"/purchase-orders/{p.id}/confirm")
-    assert response.status_code == 409 and "only a sent order can be confirmed" in response.get_data(as_text=True)
+    assert vendor.post(f"/purchase-orders/{p.id}/confirm").status_code == 404  # a draft: not the vendor's yet
     x_drop = next(d for d in p.deliveries if d.site_id == world.site_x.id)
     response = make_client(world.dx).post(f"/deliveries/{x_drop.id}", {f"line_{x.id}": "1" for x in p.lines})
     assert response.status_code == 409
     hub = make_client(world.hub)
     assert hub.post(f"/cycles/{pw.cycle.id}/purchase-orders/send").status_code == 302
+    assert vendor.post(f"/purchase-orders/{p.id}/ship").status_code == 409  # no ship before confirm
     assert vendor.post(f"/purchase-orders/{p.id}/confirm").status_code == 302
     over = {f"line_{x.id}": str(x.packs + 1) for x in p.lines if x.site_id == world.site_x.id}
     response = make_client(world.dx).post(f"/deliveries/{x_drop.id}", over)
