@@ -351,6 +351,7 @@ class Delta:
     name: str
     a_cents: int | None
     b_cents: int | None
+    more_is_better: bool = False  # savings: a rise is good news
 
     @property
     def change_cents(self) -> int | None:
@@ -374,7 +375,7 @@ def compare_runs(session: Session, actor: User, run_id: int, other_run_id: int) 
         raise NotFoundError()
     plans = [run_plan(a) or {}, run_plan(b) or {}]
     names = [_Names(session, actor, run_instance(r) or {}) for r in (a, b)]
-    totals = [Delta(label, cents(plans[0].get(key)), cents(plans[1].get(key)))
+    totals = [Delta(label, cents(plans[0].get(key)), cents(plans[1].get(key)), key == "savings")
               for label, key in (("Total cost", "total_cost"), ("Members alone", "standalone_cost"),
                                  ("Savings", "savings"))]
     members = _deltas([{m["member"]: cents(m["cost"]) for m in p.get("members", [])} for p in plans],

@@ -80,6 +80,8 @@ def test_compare_two_runs_side_by_side(session, world, pw, make_client):
     assert re.search(r"Member Y</td><td class=\"num\">\$77\.92</td><td class=\"num\">\$80\.92</td>"
                      r"<td class=\"num\"><span class=\"delta delta--up\">\+\$3\.00</span>", body)
     assert "not in this run" in body  # member X is not in run 2
+    savings_row = re.search(r"<td>Savings</td>.*?</tr>", body, re.S).group(0)
+    assert '<span class="delta delta--up">-$7.50</span>' in savings_row  # less saved is bad news, in red
     assert hub.get(f"/runs/{first.id}/compare").status_code == 200  # the newest other run by default
     for junk in ("99999999999", "-1", "abc"):
         assert hub.get(f"/runs/{first.id}/compare?with={junk}").status_code in (200, 404)
