@@ -141,23 +141,31 @@ def build_report_world(session: Session, world: World) -> ReportWorld:
     return ReportWorld(world, cyc, march, april, may, member_r, po_v, po_w)
 
 
-# ---------------------------------------------------------------- personal objects
+# ---------------------------------------------------------------- objects for the access matrix
 
 @dataclass
 class PersonalObjects:
-    """Director X's notification (title ``SECRET-notice``) and API token (``SECRET-token``)."""
+    """Director X's notification (title ``SECRET-notice...``) and API token (``SECRET-token...``);
+    member X's share of ``run`` (note ``SECRET-share-note``); vendor V's offer of ``sheet`` and its
+    purchase order ``SECRET-PO-9`` delivered at site X."""
 
     notification: Notification
     token: ApiToken
     secret: str
+    share: Any
+    offer: Offer
+    po: PurchaseOrder
 
 
-def build_personal_objects(session: Session, world: World) -> PersonalObjects:
+def build_personal_objects(session: Session, world: World, run: Any, sheet: Any) -> PersonalObjects:
     notification = Notification(user_id=world.dx.id, kind="cycle_opened", title="SECRET-notice for X",
                                 body="SECRET-notice body", link="/sites")
     secret = "sbk_secret-token-of-director-x-0123456789"
     token = ApiToken(user_id=world.dx.id, token_hash=hash_secret(secret), prefix=secret[:12],
                      name="SECRET-token of X")
     session.add_all([notification, token])
+    share = make_share(session, run, world.member_x.id, note="SECRET-share-note")
+    offer = session.scalars(select(Offer).where(Offer.price_sheet_id == sheet.id)).first()
+    po = make_purchase_order(session, run, offer, world.site_x, number="SECRET-PO-9", status=POStatus.SENT)
     session.flush()
-    return PersonalObjects(notification, token, secret)
+    return PersonalObjects(notification, token, secret, share, offer, po)

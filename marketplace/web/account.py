@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from marketplace.errors import ValidationError
 from marketplace.services import accounts
+from marketplace.web.api_tokens import account_context
 from marketplace.web.forms import ChangePasswordForm
 from marketplace.web.helpers import actor, apply_errors, db
 from marketplace.web.security import SESSION_KEY
@@ -18,7 +19,7 @@ bp = Blueprint("account", __name__)
 @bp.get("/account")
 @login_required
 def index() -> str:
-    return render_template("account/index.html", form=ChangePasswordForm())
+    return render_template("account/index.html", form=ChangePasswordForm(), **account_context())
 
 
 @bp.post("/account/password")
@@ -35,4 +36,4 @@ def change_password() -> Response | tuple[str, int]:
             flash("Your password was changed. Other browsers where you were logged in are logged out.",
                   "success")
             return redirect(url_for("account.index"))
-    return render_template("account/index.html", form=form), 422
+    return render_template("account/index.html", form=form, **account_context()), 422

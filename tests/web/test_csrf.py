@@ -25,6 +25,8 @@ ARGUMENTS = {
     "share_id": lambda w: 1,
     "po_id": lambda w: 1,
     "delivery_id": lambda w: 1,
+    "notification_id": lambda w: 1,
+    "token_id": lambda w: 1,
 }
 
 

@@ -1,0 +1,17 @@
+"""The JSON API, ``/api/v1``: the same resources and access rules as the pages, for an
+alliance's own tools (token authentication, documented by ``/api/v1/openapi.json``)."""
+
+from marketplace.web.api import (  # noqa: F401  (each module registers its routes on bp)
+    catalog,
+    cycles,
+    directory,
+    inbox,
+    needs,
+    openapi,
+    orders,
+    runs,
+    shares,
+)
+from marketplace.web.api.base import bp
+
+__all__ = ["bp"]

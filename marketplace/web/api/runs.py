@@ -1,0 +1,130 @@
+"""Optimization runs and their plans (the hub): start, watch, cancel, publish."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from flask import Response, current_app, jsonify
+
+from marketplace import jobs
+from marketplace.services import approvals, cycles, runs
+from marketplace.services.runs import RunOptions
+from marketplace.web.api import serialize
+from marketplace.web.api.base import (
+    api_actor,
+    as_bool,
+    as_datetime,
+    as_decimal,
+    as_id_list,
+    as_int,
+    as_text,
+    body,
+    field_value,
+    listed,
+    raise_field_errors,
+    route,
+)
+from marketplace.web.helpers import db
+
+TAG = "Optimization"
+
+
+def enqueue(time_limit_s: int) -> Callable[[int], str]:
+    """Queue a run on the app's job queue (RQ on Redis, or the in-process worker thread)."""
+    queue = current_app.extensions["sharedbuy.jobs"]
+    url = current_app.extensions["sharedbuy.config"].database_url
+    return lambda run_id: jobs.enqueue_optimization(queue, url, run_id, time_limit_s).id
+
+
+def run_options(data: dict[str, Any]) -> RunOptions:
+    errors: dict[str, str] = {}
+    defaults = RunOptions()
+    options = RunOptions(
+        max_vendors_per_site=field_value(data, "max_vendors_per_site", as_int, errors),
+        max_overbuy_fraction=field_value(data, "max_overbuy_fraction", as_decimal, errors,
+                                         defaults.max_overbuy_fraction),
+        time_limit_s=field_value(data, "time_limit_s", as_int, errors, defaults.time_limit_s),
+        mip_gap=field_value(data, "mip_gap", as_decimal, errors, defaults.mip_gap),
+        excluded_member_ids=field_value(data, "excluded_member_ids", as_id_list, errors, ()),
+        excluded_vendor_ids=field_value(data, "excluded_vendor_ids", as_id_list, errors, ()),
+        note=field_value(data, "note", as_text, errors, ""))
+    raise_field_errors(errors)
+    return options
+
+
+def _run_json(run: Any) -> dict[str, Any]:
+    return serialize.run(run, runs.run_progress(run))
+
+
+@route("/cycles/<id:cycle_id>/runs", "GET", summary="The cycle's runs, newest first", response="List_Run",
+       roles="hub_manager", tag=TAG)
+def list_runs(cycle_id: int) -> Response:
+    return listed(runs.list_runs(db(), api_actor(), cycle_id), _run_json)
+
+
+@route("/cycles/<id:cycle_id>/runs", "POST",
+       summary="Start a run of a closed cycle (a background job; poll the run for progress)",
+       body="RunOptions", response="Run", status=202, roles="hub_manager", tag=TAG)
+def start_run(cycle_id: int) -> tuple[Response, int]:
+    cycle = cycles.get_cycle(db(), api_actor(), cycle_id)
+    options = run_options(body())
+    run = runs.start_run(db(), api_actor(), cycle.id, options, enqueue=enqueue(options.time_limit_s))
+    return jsonify(_run_json(run)), 202
+
+
+@route("/runs/<id:run_id>", "GET", summary="A run with its progress (phase, elapsed, best cost, bound)",
+       response="Run", roles="hub_manager", tag=TAG)
+def get_run(run_id: int) -> Response:
+    return jsonify(_run_json(runs.get_run(db(), api_actor(), run_id)))
+
+
+@route("/runs/<id:run_id>/cancel", "POST", summary="Stop a queued or running run", response="Run",
+       roles="hub_manager", tag=TAG)
+def cancel_run(run_id: int) -> Response:
+    return jsonify(_run_json(runs.cancel_run(db(), api_actor(), run_id)))
+
+
+@route("/runs/<id:run_id>/plan", "GET", summary="The run's plan, in the optimizer's plan format",
+       response="Plan", roles="hub_manager", tag=TAG)
+def get_plan(run_id: int) -> Response:
+    run = runs.get_run(db(), api_actor(), run_id)
+    return jsonify(run_id=run.id, cycle_id=run.cycle_id, number=run.number, status=run.status.value,
+                   plan=runs.run_plan(run))
+
+
+@route("/runs/<id:run_id>/publish", "POST",
+       summary="Publish the run's plan: each member gets a share to approve before the deadline",
+       body="PublishInput", response="Cycle", roles="hub_manager", tag=TAG)
+def publish_run(run_id: int) -> Response:
+    run = runs.get_run(db(), api_actor(), run_id)
+    data, errors = body(), {}
+    deadline = field_value(data, "deadline", as_datetime, errors, required=True)
+    tolerance = field_value(data, "tolerance_percent", as_decimal, errors, approvals.DEFAULT_TOLERANCE_PERCENT)
+    raise_field_errors(errors)
+    result = approvals.publish_run(db(), api_actor(), run.id, deadline=deadline, tolerance_percent=Decimal(tolerance))
+    return jsonify(serialize.cycle(result.cycle))
+
+
+@route("/cycles/<id:cycle_id>/rerun", "POST",
+       summary="Re-run the published plan without the members who rejected their share",
+       body="RerunInput", response="Run", status=202, roles="hub_manager", tag=TAG)
+def rerun(cycle_id: int) -> tuple[Response, int]:
+    cycle = cycles.get_cycle(db(), api_actor(), cycle_id)
+    data, errors = body(), {}
+    include_undecided = field_value(data, "include_undecided", as_bool, errors, False)
+    raise_field_errors(errors)
+    # The re-run keeps the published run's options; its job may take up to the longest limit.
+    run = approvals.rerun_without_rejecters(db(), api_actor(), cycle.id, include_undecided=include_undecided,
+                                            enqueue=enqueue(runs.MAX_TIME_LIMIT_S))
+    return jsonify(_run_json(run)), 202
+
+
+@route("/cycles/<id:cycle_id>/finalize", "POST",
+       summary="Finalize a cycle whose shares are all approved: its purchase orders are made",
+       response="Finalized", roles="hub_manager", tag=TAG)
+def finalize(cycle_id: int) -> Response:
+    result = approvals.finalize_cycle(db(), api_actor(), cycle_id)
+    return jsonify(cycle=serialize.cycle(result.cycle),
+                   purchase_orders=[serialize.purchase_order(po) for po in result.purchase_orders])
