@@ -33,6 +33,7 @@ from marketplace.models import (
 )
 from marketplace.services.audit import record_event
 from marketplace.services.catalog import json_snapshot
+from marketplace.services.notifications import CYCLE_OPENED, member_organizations, notify
 from marketplace.services.scope import get_scoped, require_role, scoped_select
 
 MAX_LENGTH_DAYS = 366
@@ -146,6 +147,10 @@ def open_cycle(session: Session, actor: User, cycle_id: int, *, now: datetime | 
     session.flush()
     record_event(session, actor, "cycle.opened", cycle, alliance_id=actor.alliance_id,
                  after={"status": "open", "lines": made})
+    notify(session, member_organizations(session, cycle.alliance_id), CYCLE_OPENED,
+           f"{cycle.name} is open for needs until {cycle.cutoff_at:%b %d, %H:%M} UTC",
+           "Your sites' recurring needs are in it as demand lines. Add, change or remove lines "
+           f"until the cutoff; delivery is planned for {cycle.delivery_on:%B %d}.", f"/cycles/{cycle.id}")
     session.commit()
     return made
 

@@ -224,3 +224,16 @@ def test_cutoff_reminders_are_sent_once_per_cycle_and_user(session, world):
     assert notifications.send_cutoff_reminders(session, now=now + timedelta(hours=1)) == 0
     assert notifications.send_cutoff_reminders(session, now=now, within=timedelta(days=7)) == 2  # Later cycle
     assert count(session, kind="cutoff_reminder") == 5
+
+
+def test_opening_a_cycle_tells_every_member(session, world, handed_over):
+    from marketplace.services import cycles
+
+    now = utcnow()
+    cycle = make_cycle(session, world.hub.organization.alliance, name="June cycle", opens_at=now - timedelta(hours=1),
+                       cutoff_at=now + timedelta(days=3))
+    cycles.open_cycle(session, world.hub, cycle.id, now=now)
+    rows = session.scalars(select(Notification).where(Notification.kind == "cycle_opened")).all()
+    assert sorted(r.user_id for r in rows) == sorted([world.dx.id, world.dy.id])
+    assert rows[0].link == f"/cycles/{cycle.id}" and rows[0].title.startswith("June cycle is open for needs")
+    assert handed_over == [sorted(r.id for r in rows)], "emailed after the opening commits"
