@@ -5,8 +5,8 @@ A PO moves ``draft -> sent -> confirmed -> shipped -> delivered | short``. The h
 cycle's POs (by email to the vendor's users when SMTP is configured; always visible in the
 app). The vendor confirms, then marks it shipped. The vendor, the site's director or the hub
 reports each site's delivery: packs received per line; what is missing is recorded on the line
-(``shortage_packs``, ``shortage_cents``) and listed by :func:`shortages_for_cycle` for the
-payments to refund. A delivery reported on a confirmed PO marks it shipped too (the goods came).
+(``shortage_packs``, ``shortage_cents``) and listed by ``services.shortages.shortages_for_cycle``
+(re-exported here) for the payments to refund. A delivery reported on a confirmed PO marks it shipped too (the goods came).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -40,6 +40,12 @@ from marketplace.models import (
 from marketplace.services.audit import record_event
 from marketplace.services.notifications import DELIVERY_SHORTAGE, PO_SENT, hub_organizations, notify
 from marketplace.services.scope import get_scoped, require_role, scoped_select
+from marketplace.services.shortages import (  # noqa: F401  (the refunds' API, also reached from here)
+    Shortage,
+    shortage_amount,
+    shortage_totals,
+    shortages_for_cycle,
+)
 
 FINISHED = (POStatus.DELIVERED, POStatus.SHORT, POStatus.CANCELLED)
 
@@ -98,6 +104,7 @@ def list_purchase_orders(session: Session, actor: User, *, cycle_id: int | None 
         query = query.where(PurchaseOrder.status != POStatus.DRAFT)
     if cycle_id is not None:
         query = query.where(PurchaseOrder.cycle_id == get_scoped(session, actor, Cycle, cycle_id).id)
+        return list(session.scalars(query.order_by(PurchaseOrder.number)))
     return list(session.scalars(query.order_by(PurchaseOrder.created_at.desc(), PurchaseOrder.number.desc())))
 
 
@@ -246,14 +253,6 @@ def _vendor_po(session: Session, actor: User, po_id: int) -> PurchaseOrder:
 
 # ---------------------------------------------------------------- deliveries and shortages
 
-def shortage_amount(line: PurchaseOrderLine, shortage_packs: int) -> int:
-    """The cents of ``line`` not delivered: its amount in proportion to the missing packs."""
-    if shortage_packs >= line.packs:
-        return line.amount_cents
-    exact = Decimal(line.amount_cents) * shortage_packs / line.packs
-    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
 def report_delivery(session: Session, actor: User, delivery_id: int, received: Mapping[int, int | None], *,
                     note: str = "", now: datetime | None = None) -> SiteDelivery:
     """Report what arrived at one site: packs received per PO line id (missing packs become the
@@ -341,52 +340,3 @@ def _close_if_complete(session: Session, po: PurchaseOrder, now: datetime) -> No
     others = session.scalars(select(PurchaseOrder.status).where(PurchaseOrder.cycle_id == po.cycle_id)).all()
     if all(status in FINISHED for status in others) and po.cycle.status is CycleStatus.ORDERED:
         po.cycle.status = CycleStatus.DELIVERED
-
-
-@dataclass(frozen=True)
-class Shortage:
-    """Money to refund for one PO line short (``kind`` "goods") or one delivery that brought
-    nothing at all (``kind`` "delivery_fee": its fee). ``amount_cents`` is the refund."""
-
-    kind: str
-    purchase_order_id: int
-    po_number: str
-    vendor_id: int
-    member_id: int
-    site_id: int
-    delivery_id: int
-    line_id: int | None
-    item_id: int | None
-    shortage_packs: int
-    amount_cents: int
-
-
-def shortages_for_cycle(session: Session, cycle_id: int) -> list[Shortage]:
-    """Every shortage of a cycle's POs, for the payments to refund to the members (a trusted
-    read: callers check access). Goods: ``shortage_cents`` of each line short. Fees: a delivery
-    reported with nothing received refunds its delivery fee too."""
-    pos = session.scalars(select(PurchaseOrder).where(PurchaseOrder.cycle_id == cycle_id)
-                          .options(selectinload(PurchaseOrder.lines), selectinload(PurchaseOrder.deliveries))
-                          .order_by(PurchaseOrder.number)).all()
-    out = []
-    for po in pos:
-        delivery_of = {d.site_id: d for d in po.deliveries}
-        for line in po.lines:
-            if line.shortage_packs:
-                out.append(Shortage("goods", po.id, po.number, po.vendor_id, line.member_id, line.site_id,
-                                    delivery_of[line.site_id].id, line.id, line.item_id, line.shortage_packs,
-                                    line.shortage_cents))
-        for d in po.deliveries:
-            site_lines = [x for x in po.lines if x.site_id == d.site_id]
-            if d.status is DeliveryStatus.SHORT and d.fee_cents and all(x.received_packs == 0 for x in site_lines):
-                out.append(Shortage("delivery_fee", po.id, po.number, po.vendor_id, d.member_id, d.site_id, d.id,
-                                    None, None, 0, d.fee_cents))
-    return out
-
-
-def shortage_totals(session: Session, cycle_id: int) -> dict[int, int]:
-    """Cents to refund per member id for the cycle's shortages."""
-    totals: dict[int, int] = defaultdict(int)
-    for shortage in shortages_for_cycle(session, cycle_id):
-        totals[shortage.member_id] += shortage.amount_cents
-    return dict(totals)

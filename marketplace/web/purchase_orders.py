@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from marketplace.errors import ValidationError
 from marketplace.models import Role
-from marketplace.services import cycles, po_documents
+from marketplace.services import cycles, po_documents, shortages
 from marketplace.services import purchase_orders as orders
 from marketplace.services.scope import require_role
 from marketplace.web.forms import ConfirmForm
@@ -26,7 +26,7 @@ def index() -> str:
         return render_template("purchase_orders/deliveries.html",
                                deliveries=orders.list_site_deliveries(db(), actor()))
     return render_template("purchase_orders/index.html", orders=orders.list_purchase_orders(db(), actor()),
-                           cycle=None, confirm=ConfirmForm())
+                           cycle=None, confirm=ConfirmForm(), shortages=[])
 
 
 @bp.get("/cycles/<id:cycle_id>/purchase-orders")
@@ -35,7 +35,8 @@ def cycle(cycle_id: int) -> str:
     found = cycles.get_cycle(db(), actor(), cycle_id)
     require_role(actor(), Role.HUB_MANAGER)
     return render_template("purchase_orders/index.html", cycle=found, confirm=ConfirmForm(),
-                           orders=orders.list_purchase_orders(db(), actor(), cycle_id=found.id))
+                           orders=orders.list_purchase_orders(db(), actor(), cycle_id=found.id),
+                           shortages=shortages.list_shortages(db(), actor(), found.id))
 
 
 @bp.post("/cycles/<id:cycle_id>/purchase-orders/send")

@@ -137,6 +137,8 @@ def test_the_journey_from_publish_to_delivery(session, world, pw, make_client, q
     assert (p.status, u.status, pw.cycle.status) == (POStatus.SHORT, POStatus.DELIVERED, CycleStatus.DELIVERED)
     report = text(dy.get(f"/deliveries/{drop.id}"))
     assert "one crate missing" in report and "Received short" in report
+    refunds = text(hub.get(f"/cycles/{pw.cycle.id}/purchase-orders"))
+    assert "Shortages to refund" in refunds and "Milk P: 1 pack(s)" in refunds and "$15.96" in refunds
     assert session.scalar(select(MemberShare.status).where(MemberShare.id == x_share.id)) is ShareStatus.REJECTED
 
 
