@@ -64,8 +64,11 @@ PRESETS = {
     "s5": Params(sites=5, items=40, vendors=6, seed=5),
     "s15": Params(sites=15, items=60, vendors=8, seed=15),
     "s50": Params(sites=50, items=80, vendors=10, reach=6, seed=50),
-    "s200": Params(sites=200, items=100, vendors=10, reach=4, seed=200, time_limit_s=120.0,
+    # every vendor serves every site (a metro alliance): the 200-site case
+    "s200": Params(sites=200, items=100, vendors=10, seed=200, time_limit_s=120.0,
                    mip_gap=0.005),
+    "s200r4": Params(sites=200, items=100, vendors=10, reach=4, seed=200, time_limit_s=120.0,
+                     mip_gap=0.005),
     "statewide": Params(sites=0, items=999, vendors=14, reach=5, seed=1775, statewide=True,
                         time_limit_s=600.0, mip_gap=0.01),
 }

@@ -28,7 +28,8 @@ from bench.generate import PRESETS, generate, stats
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "RESULTS.md"
-SERIES = {"5": "s5", "15": "s15", "50": "s50", "200": "s200", "statewide": "statewide"}
+SERIES = {"5": "s5", "15": "s15", "50": "s50", "200": "s200", "200r4": "s200r4",
+          "statewide": "statewide"}
 DEFAULT_ONLY = "5,15,50"
 
 

@@ -32,6 +32,7 @@ SCENARIOS = (1.0, 0.3, 0.0)  # predicted volume: this share of every possible bu
 ROUNDS = 4  # price -> plan -> pooled volume rounds, at most
 SETTLED = 1e-4  # stop the rounds when one gains less than this share of the cost
 REPAIRS = 6  # minimum-quantity / capacity repair rounds
+MIXERS = 2  # small-pack offers tried as fillers in mixed options
 PENALTY = 1e7  # a broken vendor minimum or vendor limit in a site's plan
 
 
@@ -221,20 +222,27 @@ class _SitePlan:
         for item, opts in by_item.items():
             usable = [o for o in opts if planner._usable(site, o)]
             if usable:
-                self.options[item] = usable
                 for o in usable:
                     self.costs[o] = sum(prices[offer] * n for offer, n in o.parts)
+                usable.sort(key=self.costs.__getitem__)
+                self.options[item] = usable
+        # per vendor, each item's cheapest option from that vendor alone (for top-ups)
         self.by_vendor: dict[str, list[tuple[str, Option]]] = defaultdict(list)
         for item, opts in self.options.items():
+            seen: set[str] = set()
             for o in opts:
-                for vendor in o.vendors:
+                (vendor,) = o.vendors if len(o.vendors) == 1 else (None,)
+                if vendor is not None and vendor not in seen:
+                    seen.add(vendor)
                     self.by_vendor[vendor].append((item, o))
+        self.vendors = frozenset(v for opts in self.options.values() for o in opts
+                                 for v in o.vendors)
 
     def solve(self, previous: dict[str, Option] | None = None) -> dict[str, Option]:
         """Choose the vendor set (drop/add/swap search over `_assign`, from the vendors of
         the previous round's choice), then switch single items while that pays."""
         start = frozenset(v for o in (previous or {}).values() for v in o.vendors)
-        _, chosen = self._vendor_search(start or frozenset(self.by_vendor))
+        _, chosen = self._vendor_search(start or self.vendors)
         floors: dict[str, float] = defaultdict(float)
         for option in chosen.values():
             for vendor, value in option.floors.items():
@@ -253,7 +261,7 @@ class _SitePlan:
             return memo[vendors]
 
         best = value(start)
-        everyone = frozenset(self.by_vendor)
+        everyone = self.vendors
         for _ in range(50):
             used = best[2]
             moves = [used - {v} for v in used] + [used | {v} for v in everyone - used]
@@ -305,9 +313,9 @@ class _SitePlan:
         chosen = {}
         floors: dict[str, float] = defaultdict(float)
         for item, opts in self.options.items():
-            inside = [o for o in opts if o.vendors <= allowed]
-            if inside:
-                chosen[item] = option = min(inside, key=self.costs.__getitem__)
+            option = next((o for o in opts if o.vendors <= allowed), None)
+            if option is not None:
+                chosen[item] = option
                 for vendor, amount in option.floors.items():
                     floors[vendor] += amount
         return chosen, floors
@@ -351,7 +359,7 @@ def _top_up(plan: _SitePlan, chosen: dict[str, Option], floors: dict[str, float]
     ranked = []
     for item, option in plan.by_vendor[vendor]:
         current = chosen.get(item)
-        if current is None or not option.vendors <= allowed:
+        if current is None:
             continue
         gain = option.floors[vendor] - current.floors.get(vendor, 0.0)
         if gain > 0:
@@ -411,8 +419,10 @@ def _options_for(item: str, bounds, offers: list[Offer]) -> list[Option]:
         fewest = math.ceil(q / offer.pack_size)
         if fewest * offer.pack_size <= upper:
             add(((offer.id, fewest),))
+    # Fillers for a mix: the two smallest packs (cheapest per unit first among equals).
+    fillers = sorted(offers, key=lambda o: (o.pack_size, o.floor_price / o.pack_size))[:MIXERS]
     for big in offers:
-        for small in offers:
+        for small in fillers:
             if small.id == big.id or small.pack_size > big.pack_size:
                 continue
             whole = int(q // big.pack_size)
