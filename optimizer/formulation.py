@@ -108,8 +108,9 @@ def build(st: Structure, *, sites: Iterable[str] | None = None,
     order quantity, capacity): a per-site relaxation used for bounds and starts.
     """
     model = Formulation(LpProblem(name, LpMinimize), st, split_sites=split_sites)
-    keep = None if sites is None else set(sites)
-    pairs = [k for k in st.ub if keep is None or k[0] in keep]
+    keep = None if sites is None else list(dict.fromkeys(sites))  # ordered: same model each run
+    pairs = (list(st.ub) if keep is None
+             else [k for s in keep for k in st.site_pairs.get(s, ())])
     _add_packs(model, pairs)
     _add_coverage(model, keep)
     if prices is None:
@@ -134,11 +135,14 @@ def _add_packs(model: Formulation, pairs: list[tuple[str, str]]) -> None:
                                      LpInteger)
 
 
-def _add_coverage(model: Formulation, keep: set[str] | None) -> None:
+def _add_coverage(model: Formulation, keep: list[str] | None) -> None:
     st = model.structure
     offers = st.instance.offer_by_id
-    for (site, item), offer_ids in st.offers_at.items():
-        if not offer_ids or (keep is not None and site not in keep):
+    keys = (st.offers_at if keep is None
+            else [(s, i) for s in keep for i in st.site_items.get(s, ())])
+    for site, item in keys:
+        offer_ids = st.offers_at[(site, item)]
+        if not offer_ids:
             continue
         q, upper = st.need[(site, item)]
         terms = [(model.x[(site, o)], float(offers[o].pack_size)) for o in offer_ids]

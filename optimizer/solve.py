@@ -10,15 +10,14 @@ from typing import Any
 
 from optimizer.allocation import cents_to_decimal, member_charges, to_cents
 from optimizer.check import check_plan
-from optimizer.core import Outcome, optimize
+from optimizer.core import Outcome
 from optimizer.errors import CancelledError, SolverError, VerificationError
 from optimizer.evaluate import Packs, evaluate
 from optimizer.explain import binding_notes, explain_infeasible, presolve_reasons
 from optimizer.instance import Instance, load_instance
 from optimizer.plan import MemberCost, Plan, Status, priced_plan
-from optimizer.solver import MipSettings
+from optimizer.pooled import Budget, solve_pooled
 from optimizer.standalone import StandaloneResult, StandaloneRuns
-from optimizer.starts import find_starts
 from optimizer.structure import analyse
 
 _UNSET: Any = object()
@@ -49,8 +48,15 @@ class _Clock:
         self.timings: dict[str, float] = {}
 
     def phase(self, name: str, **data: Any) -> None:
+        self.event({"phase": name, **data})
+
+    def event(self, data: dict) -> None:
         if self.progress is not None:
-            self.progress({"phase": name, "elapsed_s": round(self.elapsed, 2), **data})
+            self.progress({"elapsed_s": round(self.elapsed, 2), **data})
+
+    @property
+    def reporter(self) -> Callable[[dict], None] | None:
+        return None if self.progress is None else self.event
 
     @property
     def elapsed(self) -> float:
@@ -105,7 +111,7 @@ def solve(instance: Instance | dict, options: SolveOptions | None = None, *,
                               mip_gap=inst.options.mip_gap, threads=inst.options.threads,
                               workers=opts.workers)
     try:
-        plan, outcome = _pooled(inst, st, clock, should_stop)
+        plan, outcome = _pooled(inst, st, clock, should_stop, opts.workers)
         if plan.status is not Status.INFEASIBLE:
             clock.phase("standalone")
             began = time.monotonic()
@@ -132,16 +138,13 @@ def _infeasible(reasons: list[str], clock: _Clock) -> Plan:
                 method={"plan": "presolve", "bound": "presolve"})
 
 
-def _pooled(inst: Instance, st, clock: _Clock, should_stop) -> tuple[Plan, Outcome]:
+def _pooled(inst: Instance, st, clock: _Clock, should_stop, workers) -> tuple[Plan, Outcome]:
     opts = inst.options
     clock.phase("build")
-    starts = find_starts(st, deadline=time.monotonic() + 0.1 * opts.time_limit_s)
-    settings = MipSettings(time_limit=max(1.0, opts.time_limit_s - clock.elapsed),
-                           gap=opts.mip_gap, threads=opts.threads, progress=clock.progress,
-                           should_stop=should_stop, lp_relaxation=True,
-                           started_at=clock.began)
-    clock.phase("solve")
-    outcome = optimize(st, settings, starts=starts)
+    budget = Budget(time_limit=opts.time_limit_s, gap=opts.mip_gap, threads=opts.threads,
+                    started_at=clock.began, progress=clock.reporter, should_stop=should_stop,
+                    workers=workers)
+    outcome = solve_pooled(st, budget)
     clock.timings.update(build_s=outcome.build_s, solve_s=outcome.solve_s)
     if outcome.status == "infeasible":
         return _infeasible(explain_infeasible(st, opts.time_limit_s), clock), outcome

@@ -67,9 +67,16 @@ class Structure:
 
     def finish(self) -> None:
         by_site: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        pairs: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for site, offer in self.ub:
             by_site[site][self.instance.offer_by_id[offer].vendor].append(offer)
+            pairs[site].append((site, offer))
         self._vendors_at = {s: dict(v) for s, v in by_site.items()}
+        self.site_pairs = dict(pairs)
+        needs: dict[str, list[str]] = defaultdict(list)
+        for site, item in self.offers_at:
+            needs[site].append(item)
+        self.site_items = dict(needs)
 
 
 def _granule(offers: list[Offer]) -> Decimal:
@@ -93,19 +100,25 @@ def analyse(instance: Instance) -> Structure:
 
 def _initial_pairs(st: Structure) -> None:
     inst = st.instance
+    frac = inst.options.max_overbuy_fraction
+    shapes: dict[tuple[str, ...], tuple[Decimal, Decimal]] = {}  # offers -> (granule, k)
     for d in inst.demands:
         offers = inst.allowed_offers(d.site, d.item)
         if not offers:
             st.unmet[(d.site, d.item)] = _why_no_offer(inst, d.site, d.item)
             continue
-        q, upper = inst.coverage_bounds(d.site, d.item)
-        g = _granule(list(offers))
+        ids = tuple(o.id for o in offers)
+        if ids not in shapes:
+            shapes[ids] = (_granule(list(offers)), max(o.pack_size for o in offers))
+        g, k = shapes[ids]
+        q = d.quantity
+        upper = max(q * (1 + frac), Decimal(math.ceil(q / k)) * k)  # rule 2
         q_eff = (q / g).to_integral_value(rounding=ROUND_CEILING) * g
         upper_eff = (upper / g).to_integral_value(rounding=ROUND_FLOOR) * g
         st.need[(d.site, d.item)] = (q_eff, upper_eff)
         usable = []
         for o in offers:
-            n = int((upper_eff / o.pack_size).to_integral_value(rounding=ROUND_FLOOR))
+            n = int(upper_eff // o.pack_size)
             if o.max_packs is not None:
                 n = min(n, o.max_packs)
             if n > 0:

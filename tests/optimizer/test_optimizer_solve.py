@@ -116,7 +116,9 @@ def test_stop_request_returns_the_plan_in_hand():
     assert check_plan(_hard(1), plan.to_json()) == []
 
 
-def test_stop_request_without_any_plan_raises():
+def test_stop_request_without_any_plan_raises(monkeypatch):
+    monkeypatch.setattr("optimizer.pooled.construct_start", lambda instance: {})
+    monkeypatch.setattr("optimizer.pooled.DECOMPOSE_MIN_SITES", 1000)
     with pytest.raises(CancelledError):
         solve(_hard(2), SolveOptions(time_limit_s=30), should_stop=lambda: True)
 
