@@ -214,7 +214,8 @@ def require_decidable(share: MemberShare, cycle: Cycle, now: datetime) -> None:
     if cycle.status is not CycleStatus.PUBLISHED:
         raise ConflictError(f"{cycle.name} is {cycle.status.label.lower()}: there is no plan to approve.")
     if share.run_id != cycle.published_run_id or share.status is ShareStatus.SUPERSEDED:
-        raise ConflictError("This share was replaced by a newer plan: open your share of the current plan.")
+        raise ConflictError("This share is of an earlier plan: the hub has published a newer one "
+                            "(see the current plan's share, if your organization is in it).")
     if cycle.approval_deadline_at is not None and now >= cycle.approval_deadline_at:
         raise ConflictError(f"The approval deadline passed on {cycle.approval_deadline_at:%b %d, %Y %H:%M} UTC: "
                             "ask the hub to extend it if you still need to decide.")

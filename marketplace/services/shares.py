@@ -64,6 +64,7 @@ class ShareDetail:
     previous: MemberShare | None
     decidable: bool
     why_not: str
+    current: MemberShare | None = None  # the member's share of the plan published now, when not this one
 
     @property
     def lines_cents(self) -> int:
@@ -105,7 +106,7 @@ def share_detail(session: Session, actor: User, share_id: int, *, now: datetime 
     return ShareDetail(share, share.member, share.run.number, _share_lines(share.run, lines),
                        sorted((ShareFee(d.site.name, d.vendor.name, d.fee_cents) for d in drops),
                               key=lambda f: (f.site.lower(), f.vendor.lower())),
-                       _previous(session, share), not why_not, why_not)
+                       _previous(session, share), not why_not, why_not, _current(session, share))
 
 
 def _share_lines(run: OptimizationRun, lines: list[PlanLine]) -> list[ShareLine]:
@@ -128,6 +129,14 @@ def _previous(session: Session, share: MemberShare) -> MemberShare | None:
         MemberShare.cycle_id == share.cycle_id, MemberShare.member_id == share.member_id,
         MemberShare.id != share.id, MemberShare.created_at <= share.created_at)
         .order_by(MemberShare.created_at.desc(), MemberShare.id.desc()).limit(1))
+
+
+def _current(session: Session, share: MemberShare) -> MemberShare | None:
+    published = share.cycle.published_run_id
+    if published is None or published == share.run_id:
+        return None
+    return session.scalar(select(MemberShare).where(MemberShare.run_id == published,
+                                                    MemberShare.member_id == share.member_id))
 
 
 def list_my_shares(session: Session, actor: User) -> list[MemberShare]:

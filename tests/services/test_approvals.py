@@ -144,7 +144,7 @@ def test_rerun_without_the_rejecter_carries_approvals_within_the_tolerance(sessi
     assert len(notes(session, world.dx)) == 1  # left out of the new plan: nothing more to approve
     detail = shares.share_detail(session, world.dy, y.id, now=pw.now)
     assert detail.change_cents == 300 and detail.previous.run_id == first.id
-    with pytest.raises(ConflictError, match="replaced by a newer plan"):
+    with pytest.raises(ConflictError, match="is of an earlier plan"):
         approvals.approve_share(session, world.dy, detail.previous.id, now=pw.now)
 
 

@@ -99,7 +99,9 @@ def test_the_journey_from_publish_to_delivery(session, world, pw, make_client, q
     assert (y_new.status, q_new.status) == (ShareStatus.PENDING, ShareStatus.APPROVED)
     assert "+$3.00" in text(dy.get(f"/shares/{y_new.id}"))
     old_page = text(dy.get(f"/shares/{y_share.id}"))
-    assert "replaced by a newer plan" in old_page and "Approve $" not in old_page
+    assert "is of an earlier plan" in old_page and "Approve $" not in old_page
+    assert f'href="/shares/{y_new.id}">Your share of the current plan' in old_page
+    assert "not part of the plan published now" in text(dx.get(f"/shares/{x_share.id}"))
     assert dy.post(f"/shares/{y_share.id}/approve").status_code == 409
     assert dy.post(f"/shares/{y_new.id}/approve").status_code == 302
     finalize = hub.post(f"/cycles/{pw.cycle.id}/finalize")
