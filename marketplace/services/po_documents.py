@@ -151,7 +151,9 @@ def po_cxml(session: Session, po: PurchaseOrder, *, alliance_name: str, now: dat
     if not accepts_cxml(session, po.vendor_id):
         raise ConflictError(f"{po.vendor.name} does not take cXML orders: use the PDF or CSV.")
     now = now or utcnow()
-    root = ET.Element("cXML", {"payloadID": f"{po.number}.{po.id}@sharedbuy", "timestamp": now.isoformat(),
+    # payloadID is unique per document: the same PO downloaded twice makes two messages.
+    root = ET.Element("cXML", {"payloadID": f"{now:%Y%m%dT%H%M%S.%f}.{po.number}@sharedbuy",
+                               "timestamp": now.isoformat(timespec="seconds"),
                                "xml:lang": "en-US"})
     _header(root, po, alliance_name)
     request = ET.SubElement(root, "Request", deploymentMode="production")
