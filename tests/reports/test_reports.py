@@ -119,3 +119,17 @@ def test_draft_orders_are_not_sales(session, rw):
     assert sales_reports.sales_cycles(session, rw.world.vendor) == []
     with pytest.raises(NotFoundError):
         sales_reports.cycle_sales(session, rw.world.vendor, rw.march.id)
+
+
+def test_report_of_a_real_plan_adds_up_to_the_run(session, world):
+    from tests.plan_factories import build_plan_world, finalized
+
+    pw = build_plan_world(session, world)
+    run = finalized(session, pw)
+    report = reports.cycle_report(session, world.hub, pw.cycle.id)
+    assert report.spend_cents == run.total_cents, "members' charges are the plan's total, to the cent"
+    assert report.goods_cents + report.fees_cents == run.total_cents and report.adjustment_cents == 0
+    assert report.savings_cents == run.savings_cents and report.standalone_cents == run.standalone_cents
+    assert sum(c.goods_cents for c in report.categories) == report.goods_cents
+    assert report.discount_cents > 0, "pooling reached the apples' second tier"
+    assert len(report.members) == 3 and report.sites == 3
