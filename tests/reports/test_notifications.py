@@ -237,3 +237,28 @@ def test_opening_a_cycle_tells_every_member(session, world, handed_over):
     assert sorted(r.user_id for r in rows) == sorted([world.dx.id, world.dy.id])
     assert rows[0].link == f"/cycles/{cycle.id}" and rows[0].title.startswith("June cycle is open for needs")
     assert handed_over == [sorted(r.id for r in rows)], "emailed after the opening commits"
+
+
+def test_the_rq_email_job_uses_the_workers_smtp_settings(app, session, world, database_url, monkeypatch):
+    from marketplace import jobs
+    from tests.reports.smtp_sink import SmtpSink
+
+    (row,) = notifications.notify(session, [world.dx], notifications.PO_SENT, "PO-2026-0009 sent", link="/orders/9")
+    session.commit()
+    with SmtpSink() as sink:
+        for name, value in {"SHAREDBUY_ENV": "testing", "SECRET_KEY": "k" * 40, "SMTP_HOST": "127.0.0.1",
+                            "SMTP_PORT": str(sink.port), "SMTP_STARTTLS": "false",
+                            "SMTP_FROM": "hub@example.org"}.items():
+            monkeypatch.setenv(name, value)
+        assert jobs.send_notification_emails(database_url, [row.id], "https://buy.example.org") == 1
+    (message,) = sink.messages
+    assert message["To"] == "dx-secret@example.org" and message["From"] == "hub@example.org"
+    assert "https://buy.example.org/orders/9" in message.get_payload()
+    session.refresh(row)
+    assert row.emailed_at is not None
+    monkeypatch.setenv("SMTP_PORT", "1")  # nobody listens: the row stays, nothing is raised
+    (other,) = notifications.notify(session, [world.dy], notifications.PO_SENT, "Another")
+    session.commit()
+    assert jobs.send_notification_emails(database_url, [other.id]) == 0
+    session.refresh(other)
+    assert other.emailed_at is None
