@@ -7,13 +7,12 @@ here refuses with a :class:`ConflictError` that says so.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from marketplace.errors import ValidationError
 from marketplace.models import (
@@ -30,7 +29,7 @@ from marketplace.services.audit import record_event
 from marketplace.services.catalog import is_price, json_snapshot
 from marketplace.services.cycles import require_lines_open
 from marketplace.services.needs import MAX_NOTE, MAX_UNIT_PRICE, check_quantity, vendor_choices
-from marketplace.services.scope import get_scoped, require_role, scoped_select
+from marketplace.services.scope import get_scoped, require_role, scoped_select, visible
 
 _FIELDS = ["item_id", "quantity", "max_unit_price", "avoided_vendor_ids", "note"]
 
@@ -147,21 +146,22 @@ class CycleDemand:
 def cycle_demand(session: Session, actor: User, cycle_id: int) -> CycleDemand:
     """Pooled quantities per item and line counts per site ``actor`` may see."""
     cycle = get_scoped(session, actor, Cycle, cycle_id)
-    lines = list(session.scalars(scoped_select(actor, DemandLine, DemandLine.cycle_id == cycle.id)
-                                 .options(joinedload(DemandLine.item), joinedload(DemandLine.site))))
-    per_item: dict[int, list[DemandLine]] = defaultdict(list)
-    per_site: dict[int, int] = defaultdict(int)
-    for line in lines:
-        per_item[line.item_id].append(line)
-        per_site[line.site_id] += 1
-    items = sorted((ItemTotal(group[0].item, sum((x.quantity for x in group), Decimal(0)), len(group))
-                    for group in per_item.values()), key=lambda t: t.item.name)
-    sites = []
-    visible_sites = scoped_select(actor, Site, Site.active.is_(True)).join(Site.organization)
+    # Summed in the database: an alliance's cycle holds thousands of lines.
+    lines = (select(DemandLine.item_id, func.sum(DemandLine.quantity), func.count(DemandLine.id))
+             .where(visible(actor, DemandLine), DemandLine.cycle_id == cycle.id).group_by(DemandLine.item_id))
+    per_item = {item_id: (quantity, count) for item_id, quantity, count in session.execute(lines)}
+    per_site: dict[int, int] = dict(session.execute(  # type: ignore[arg-type]
+        select(DemandLine.site_id, func.count(DemandLine.id))
+        .where(visible(actor, DemandLine), DemandLine.cycle_id == cycle.id).group_by(DemandLine.site_id)).all())
+    found = session.scalars(select(Item).where(Item.id.in_(per_item))) if per_item else []
+    items = sorted((ItemTotal(item, Decimal(per_item[item.id][0]), per_item[item.id][1]) for item in found),
+                   key=lambda t: t.item.name)
+    visible_sites = (scoped_select(actor, Site, Site.active.is_(True)).join(Site.organization)
+                     .options(contains_eager(Site.organization)))
     if actor.role is Role.HUB_MANAGER:
         visible_sites = visible_sites.where(Organization.alliance_id == cycle.alliance_id)
-    for site in session.scalars(visible_sites.order_by(Organization.name, Site.name)):
-        sites.append(SiteTotal(site, site.organization, per_site.get(site.id, 0)))
+    sites = [SiteTotal(site, site.organization, per_site.get(site.id, 0))
+             for site in session.scalars(visible_sites.order_by(Organization.name, Site.name))]
     return CycleDemand(items, sites)
 
 
