@@ -1,0 +1,98 @@
+"""Each main page once at a time, in process: SQL statements, time and size per page.
+
+    python -m bench.load.pages [--repeat 3] [--profile "hub: cycle"]
+
+The cheap way to find an N+1 query or a slow page before (or instead of) a load run: the
+app runs in this process on the load database (the Flask test client, no gunicorn), so the
+figures are the app's own work without the network or the other users.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import event
+
+from bench.load.seed import MANIFEST, read_manifest
+from bench.load.users import CSRF, Page, director_pages, hub_pages
+from marketplace.app import create_app
+from marketplace.db import get_database
+
+
+def _client(app, email: str, password: str):
+    client = app.test_client()
+    token = CSRF.search(client.get("/login").get_data(as_text=True))
+    answer = client.post("/login", data={"email": email, "password": password, "csrf_token": token.group(1)})
+    if answer.status_code != 302:
+        raise RuntimeError(f"login of {email} refused: HTTP {answer.status_code}")
+    return client
+
+
+def measure(app, client, page: Page, repeat: int) -> tuple[int, int, float, int]:
+    """(HTTP status, SQL statements per request, median ms, bytes)."""
+    statements: list[str] = []
+    engine = get_database(app).engine
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    times, status, size = [], 0, 0
+    try:
+        for _ in range(repeat):
+            statements.clear()
+            started = time.perf_counter()
+            response = client.get(page.path)
+            times.append(time.perf_counter() - started)
+            status, size = response.status_code, len(response.get_data())
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return status, len(statements), statistics.median(times) * 1000, size
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--manifest", type=Path, default=MANIFEST)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", help="a regular expression on page names")
+    parser.add_argument("--profile", help="profile this page with pyinstrument (if installed)")
+    args = parser.parse_args(argv)
+    manifest = read_manifest(args.manifest)
+    app = create_app({"database_url": manifest.database_url, "env": "development",
+                      "extra": {"WTF_CSRF_ENABLED": True}})
+    director = max(manifest.directors, key=lambda d: (bool(d.get("share_id")), len(d["sites"])))
+    plan = [(manifest.hub_email, hub_pages(manifest)),
+            (director["email"], director_pages(manifest, director, director["sites"][0]))]
+    print(f"{'page':28} {'status':>6} {'SQL':>5} {'ms':>8} {'KiB':>7}")
+    for email, pages in plan:
+        client = _client(app, email, manifest.password)
+        for page in pages:
+            if args.only and not re.search(args.only, page.name):
+                continue
+            if args.profile == page.name:
+                profile(client, page)
+                continue
+            status, queries, ms, size = measure(app, client, page, args.repeat)
+            print(f"{page.name:28} {status:>6} {queries:>5} {ms:>8.1f} {size / 1024:>7.1f}")
+    return 0
+
+
+def profile(client, page: Page) -> None:
+    from pyinstrument import Profiler  # a developer's tool, installed by hand when needed
+
+    client.get(page.path)
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    for _ in range(3):
+        client.get(page.path)
+    profiler.stop()
+    print(profiler.output_text(unicode=False, color=False, show_all=False))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

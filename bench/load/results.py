@@ -1,0 +1,78 @@
+"""The "Web under load" section of bench/RESULTS.md (only the text between its own markers)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import datetime
+from pathlib import Path
+
+from bench.load.seed import Manifest
+from bench.load.stats import PageFigures, markdown_table
+
+RESULTS = Path("bench/RESULTS.md")
+BEGIN, END = "<!-- Web under load: begin -->", "<!-- Web under load: end -->"
+TARGET_P95_MS = 150
+
+
+def verdict(rows: list[PageFigures]) -> str:
+    pages = [r for r in rows if r.page != "all pages"]
+    slow = [f"{r.page} ({r.p95_ms:.0f} ms)" for r in pages if not r.p95_ms < TARGET_P95_MS]
+    errors = sum(r.errors_5xx for r in pages)
+    p95 = ("met: every page's p95 is under 150 ms" if not slow
+           else f"missed on {len(slow)} of {len(pages)} pages: " + ", ".join(slow))
+    return f"Target p95 < {TARGET_P95_MS} ms: {p95}. Server errors (5xx): {errors}."
+
+
+def section(outcome: dict, args: argparse.Namespace, manifest: Manifest, *, command: str, when: datetime,
+            python: str, failures: list[str]) -> str:
+    counts = ", ".join(f"{n:,} {what}" for what, n in manifest.counts.items())
+    loads = outcome["loads"]
+    login = outcome["logins"][0] if outcome["logins"] else None
+    users, hub = len(outcome["users"]), outcome["hub_users"]
+    server = ("gunicorn " + (f"{args.workers} workers x {args.threads} threads (gthread)" if args.threads > 1
+                             else f"{args.workers} sync workers")) if not args.url else f"the app at {args.url}"
+    lines = [
+        "### Web under load (gunicorn, PostgreSQL)", "",
+        f"Measured {when:%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores (CPython {python}), with", "",
+        f"    {command}", "",
+        f"{server} on 127.0.0.1, `SHAREDBUY_ENV=production` (a random `SECRET_KEY`, `Secure` session "
+        "cookies: the client sends them back over the loopback's plain HTTP, as a browser does for "
+        "127.0.0.1), PostgreSQL on 127.0.0.1, no Redis (nothing in these pages queues a job).",
+        f"Data (`python -m bench.load.seed`): {counts}; one cycle optimized and published (shares "
+        "awaiting approval), one open for needs.",
+        f"{users} virtual users ({users - hub} directors of distinct members, {hub} hub sessions), each "
+        f"walking its pages in order with {args.think[0]:g}-{args.think[1]:g} s of think time; "
+        f"{args.warmup:g} s warm-up (logins) not counted, then {outcome['window_s']:.0f} s measured. "
+        "Latency is the client's, from sending the request to the last byte; percentiles are nearest-rank.",
+        "",
+        markdown_table(outcome["rows"]), "",
+        verdict(outcome["rows"]), "",
+        f"Load average (1 min) of the machine during the run: {min(loads):.1f} to {max(loads):.1f} "
+        f"(mean {sum(loads) / len(loads):.1f}) on {os.cpu_count()} cores, shared with other work; the "
+        "client, gunicorn and PostgreSQL share those cores too.",
+    ]
+    if login is not None:
+        lines.append(f"Logins (Argon2 check, during the warm-up): {login.requests}, p50 {login.p50_ms:.0f} ms, "
+                     f"p95 {login.p95_ms:.0f} ms.")
+    if failures:
+        lines.append("Users that stopped: " + "; ".join(failures[:5]))
+    return "\n".join(lines)
+
+
+def write_section(outcome: dict, args: argparse.Namespace, manifest: Manifest, *, command: str,
+                  when: datetime, python: str, failures: list[str], extra: str = "",
+                  path: Path = RESULTS) -> Path:
+    """Replace this benchmark's section (re-reading the file first), or append it."""
+    body = section(outcome, args, manifest, command=command, when=when, python=python, failures=failures)
+    if extra:
+        body += "\n\n" + extra.strip()
+    block = f"{BEGIN}\n{body}\n{END}"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        text = head + block + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(text, encoding="utf-8")
+    return path
