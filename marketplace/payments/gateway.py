@@ -193,7 +193,7 @@ def _is_transient(error: stripe.StripeError) -> bool:
     if isinstance(error, stripe.APIConnectionError | stripe.RateLimitError):
         return True
     status = error.http_status or 0
-    return status >= 500 or (status == 409 and isinstance(error, stripe.IdempotencyError))
+    return status >= 500 or status == 409  # 409: a request with the same key is still in progress
 
 
 def _error_body(error: stripe.StripeError) -> dict[str, Any]:
