@@ -33,8 +33,8 @@ def _client(app, email: str, password: str):
     return client
 
 
-def measure(app, client, page: Page, repeat: int) -> tuple[int, int, float, int]:
-    """(HTTP status, SQL statements per request, median ms, bytes)."""
+def measure(app, client, page: Page, repeat: int) -> tuple[int, int, float, float, int]:
+    """(HTTP status, SQL statements per request, median ms, median CPU ms of this process, bytes)."""
     statements: list[str] = []
     engine = get_database(app).engine
 
@@ -42,17 +42,18 @@ def measure(app, client, page: Page, repeat: int) -> tuple[int, int, float, int]
         statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", count)
-    times, status, size = [], 0, 0
+    times, cpu, status, size = [], [], 0, 0
     try:
         for _ in range(repeat):
             statements.clear()
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             response = client.get(page.path)
             times.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - cpu_started)
             status, size = response.status_code, len(response.get_data())
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    return status, len(statements), statistics.median(times) * 1000, size
+    return status, len(statements), statistics.median(times) * 1000, statistics.median(cpu) * 1000, size
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     director = max(manifest.directors, key=lambda d: (bool(d.get("share_id")), len(d["sites"])))
     plan = [(manifest.hub_email, hub_pages(manifest)),
             (director["email"], director_pages(manifest, director, director["sites"][0]))]
-    print(f"{'page':28} {'status':>6} {'SQL':>5} {'ms':>8} {'KiB':>7}")
+    print(f"{'page':28} {'status':>6} {'SQL':>5} {'ms':>8} {'CPU ms':>8} {'KiB':>7}")
     for email, pages in plan:
         client = _client(app, email, manifest.password)
         for page in pages:
@@ -77,8 +78,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.profile == page.name:
                 profile(client, page)
                 continue
-            status, queries, ms, size = measure(app, client, page, args.repeat)
-            print(f"{page.name:28} {status:>6} {queries:>5} {ms:>8.1f} {size / 1024:>7.1f}")
+            status, queries, ms, cpu_ms, size = measure(app, client, page, args.repeat)
+            print(f"{page.name:28} {status:>6} {queries:>5} {ms:>8.1f} {cpu_ms:>8.1f} {size / 1024:>7.1f}")
     return 0
 
 
