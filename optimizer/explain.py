@@ -95,15 +95,23 @@ def _why_unmet(st: Structure, site: str, item: str) -> str:
             f"offers cannot be met together")
 
 
-def binding_notes(inst: Instance, packs: Packs, cost: Decimal, budget_s: float) -> list[str]:
+def binding_notes(inst: Instance, packs: Packs, cost: Decimal, budget_s: float,
+                  resolve: bool = True) -> list[str]:
     """Which rules bind in a plan: capacities reached, minimums just met, and what the
-    vendors-per-site limit and members' exclusions cost (re-solved without them, in time)."""
+    vendors-per-site limit and members' exclusions cost (re-solved without them, in time;
+    not for alliances too large to re-solve: `resolve=False`)."""
     ev = evaluate(inst, packs)
     notes = []
     for offer_id, n in sorted(ev.pooled.items()):
         offer = inst.offer_by_id[offer_id]
         if offer.max_packs is not None and n >= offer.max_packs:
             notes.append(f"offer {offer_id} is at its capacity of {offer.max_packs} packs")
+    notes += _threshold_notes(inst, ev)
+    if not resolve:
+        if inst.options.max_vendors_per_site is not None or inst.exclusions:
+            notes.append("the vendors-per-site limit and exclusions were not priced: the "
+                         "alliance is too large to re-solve within the explanation budget")
+        return notes
     deadline = time.monotonic() + budget_s
     if inst.options.max_vendors_per_site is not None:
         limit = inst.options.max_vendors_per_site
@@ -121,6 +129,25 @@ def binding_notes(inst: Instance, packs: Packs, cost: Decimal, budget_s: float) 
         note = _price_of(relaxed, packs, cost, deadline,
                          f"member {member}'s exclusion of {', '.join(sorted(vendors))}")
         notes += [note] if note else []
+    return notes
+
+
+def _threshold_notes(inst: Instance, ev) -> list[str]:
+    """Deliveries whose floor value sits just above a vendor minimum or free-delivery bar."""
+    near_min = near_free = 0
+    for (_, vendor_id), d in ev.deliveries.items():
+        vendor = inst.vendor_by_id[vendor_id]
+        if vendor.min_order and d.floor_value < vendor.min_order * Decimal("1.02"):
+            near_min += 1
+        bar = vendor.free_delivery_over
+        if bar and d.fee == 0 and vendor.delivery_fee and d.floor_value < bar * Decimal("1.02"):
+            near_free += 1
+    notes = []
+    if near_min:
+        notes.append(f"{near_min} deliveries are within 2% of their vendor's minimum order")
+    if near_free:
+        notes.append(f"{near_free} deliveries reach free delivery within 2% of the threshold "
+                     f"(their orders were built up to it)")
     return notes
 
 

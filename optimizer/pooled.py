@@ -18,13 +18,14 @@ from optimizer.check import check_packs
 from optimizer.core import Outcome, optimize
 from optimizer.decompose import Decomposition, decompose
 from optimizer.errors import VerificationError
+from optimizer.evaluate import evaluate
 from optimizer.heuristics import construct_start
 from optimizer.solver import MipSettings
 from optimizer.structure import Structure
 
 LARGE_PAIRS = 60_000
 DECOMPOSE_MIN_SITES = 8  # below this the MIP alone is quicker
-DECOMPOSE_SHARE = 0.3  # of the time limit, at most, before the MIP
+DECOMPOSE_SHARE = 0.5  # of the time limit, at most, before the MIP
 
 
 @dataclass
@@ -47,59 +48,74 @@ class Budget:
 
 def solve_pooled(st: Structure, budget: Budget) -> Outcome:
     """The best pooled plan within the budget, with its proven bound and method."""
-    if len(st.ub) > LARGE_PAIRS:
-        return _by_decomposition(st, budget)
-    return _by_mip(st, budget)
-
-
-def _decomposition(st: Structure, budget: Budget, share: float) -> Decomposition:
-    return decompose(st, time.monotonic() + share * budget.remaining(), workers=budget.workers,
-                     progress=budget.progress, should_stop=budget.should_stop)
-
-
-def _by_mip(st: Structure, budget: Budget) -> Outcome:
+    large = len(st.ub) > LARGE_PAIRS
+    if not large and len(st.instance.sites) < DECOMPOSE_MIN_SITES:
+        return _by_mip(st, budget, [construct_start(st.instance)])
     began = time.monotonic()
-    starts = [construct_start(st.instance)]
-    dec = None
-    if len(st.instance.sites) >= DECOMPOSE_MIN_SITES:
-        dec = _decomposition(st, budget, DECOMPOSE_SHARE)
-        starts.append(dec.packs)
-    heuristics_s = time.monotonic() - began
+    dec = decompose(st, time.monotonic() + (1.0 if large else DECOMPOSE_SHARE) * budget.remaining(),
+                    workers=budget.workers, progress=budget.progress,
+                    should_stop=budget.should_stop)
+    seconds = time.monotonic() - began
+    first = _from_decomposition(st, dec, budget.gap, seconds)
+    if large or first.status == "optimal" or _stopped(budget):
+        if first.packs is None:
+            return _greedy_only(st, first) if large else _by_mip(
+                st, budget, [construct_start(st.instance)])
+        return first
+    starts = [construct_start(st.instance)] + ([first.packs] if first.packs else [])
+    out = _by_mip(st, budget, starts)
+    out.build_s += seconds
+    out.log = dec.log + out.log
+    return _combine(out, first, dec, budget.gap)
+
+
+def _greedy_only(st: Structure, first: Outcome) -> Outcome:
+    """The constructive plan, when the decomposition could not produce one in time."""
+    packs = construct_start(st.instance)
+    if check_packs(st.instance, packs):
+        return first
+    first.packs, first.cost, first.status = packs, evaluate(st.instance, packs).total, "feasible"
+    first.method = {"plan": "constructive greedy", "bound": "per-site decomposition at "
+                    "envelope prices" if first.bound is not None else "none"}
+    return first
+
+
+def _stopped(budget: Budget) -> bool:
+    return budget.should_stop is not None and budget.should_stop()
+
+
+def _by_mip(st: Structure, budget: Budget, starts: list) -> Outcome:
     settings = MipSettings(time_limit=max(1.0, budget.remaining()), gap=budget.gap,
                            threads=budget.threads, progress=budget.progress,
                            should_stop=budget.should_stop, lp_relaxation=True,
                            started_at=budget.started_at)
-    out = optimize(st, settings, starts=starts)
-    out.build_s += heuristics_s
-    if dec is not None:
-        out.log = dec.log + out.log
-        if dec.bound is None:
-            return out
-        if out.cost is not None and dec.bound > float(out.cost) + 1e-6 * float(out.cost) + 0.01:
-            raise VerificationError(f"decomposition bound {dec.bound:.2f} above a plan costing "
-                                    f"{out.cost}")
-        if out.cost is not None and (out.bound is None or dec.bound > out.bound):
-            out.bound = dec.bound
-            out.method["bound"] = "per-site decomposition at envelope prices"
-            out.status = _status(out, budget.gap)
+    return optimize(st, settings, starts=starts)
+
+
+def _from_decomposition(st: Structure, dec: Decomposition, gap: float, seconds: float) -> Outcome:
+    if dec.cost is None or check_packs(st.instance, dec.packs):
+        return Outcome(status="no_solution", bound=dec.bound, log=dec.log, solve_s=seconds)
+    out = Outcome(status="feasible", packs=dec.packs, cost=dec.cost, bound=dec.bound,
+                  solver="HiGHS (per site)", solve_s=seconds, log=list(dec.log),
+                  method={"plan": f"per-site decomposition, {dec.rounds} round(s)",
+                          "bound": "per-site decomposition at envelope prices"})
+    out.status = _status(out, gap)
     return out
 
 
-def _by_decomposition(st: Structure, budget: Budget) -> Outcome:
-    began = time.monotonic()
-    dec = _decomposition(st, budget, 1.0)
-    if dec.cost is None:  # stopped before the first complete round
-        return Outcome(status="no_solution", log=dec.log)
-    problems = check_packs(st.instance, dec.packs)
-    if problems:  # repair failed (a pooled minimum or capacity): the exact model decides
-        out = _by_mip(st, budget)
-        out.log = [f"decomposition plan breaks {len(problems)} rule(s); solved as one MIP"] + out.log
-        return out
-    out = Outcome(status="feasible", packs=dec.packs, cost=dec.cost, bound=dec.bound,
-                  solver="HiGHS (per site)", solve_s=time.monotonic() - began, log=dec.log,
-                  method={"plan": f"per-site decomposition, re-priced {dec.rounds} time(s)",
-                          "bound": "per-site decomposition at envelope prices"})
-    out.status = _status(out, budget.gap)
+def _combine(out: Outcome, first: Outcome, dec: Decomposition, gap: float) -> Outcome:
+    """The MIP's outcome, with the decomposition's plan or bound where they are better."""
+    if first.cost is not None and (out.cost is None or first.cost < out.cost):
+        out.packs, out.cost = first.packs, first.cost
+        out.method["plan"] = first.method["plan"]
+    if dec.bound is not None and out.cost is not None:
+        if dec.bound > float(out.cost) * (1 + 1e-6) + 0.01:
+            raise VerificationError(f"decomposition bound {dec.bound:.2f} above a plan costing "
+                                    f"{out.cost}")
+        if out.bound is None or dec.bound > out.bound:
+            out.bound = dec.bound
+            out.method["bound"] = "per-site decomposition at envelope prices"
+    out.status = _status(out, gap) if out.cost is not None else out.status
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -16,7 +17,7 @@ from optimizer.evaluate import Packs, evaluate
 from optimizer.explain import binding_notes, explain_infeasible, presolve_reasons
 from optimizer.instance import Instance, load_instance
 from optimizer.plan import MemberCost, Plan, Status, priced_plan
-from optimizer.pooled import Budget, solve_pooled
+from optimizer.pooled import LARGE_PAIRS, Budget, solve_pooled
 from optimizer.standalone import StandaloneResult, StandaloneRuns
 from optimizer.structure import analyse
 
@@ -107,7 +108,10 @@ def solve(instance: Instance | dict, options: SolveOptions | None = None, *,
         return _infeasible(presolve_reasons(st), clock)
     runs = None
     if opts.standalone and standalone is None and len(inst.members) > 1:
-        runs = StandaloneRuns(inst, time_limit_s=inst.options.time_limit_s,
+        cores = opts.workers or os.cpu_count() or 1
+        each = min(inst.options.time_limit_s,
+                   max(5.0, inst.options.time_limit_s * cores / len(inst.members)))
+        runs = StandaloneRuns(inst, time_limit_s=each,
                               mip_gap=inst.options.mip_gap, threads=inst.options.threads,
                               workers=opts.workers)
     try:
@@ -124,8 +128,11 @@ def solve(instance: Instance | dict, options: SolveOptions | None = None, *,
             runs.cancel()
     stopped = should_stop is not None and should_stop()
     if plan.status is not Status.INFEASIBLE and opts.explain and not stopped:
+        began = time.monotonic()
         budget = min(30.0, 0.25 * inst.options.time_limit_s)
-        plan.notes += binding_notes(inst, plan.packs, evaluate(inst, plan.packs).total, budget)
+        plan.notes += binding_notes(inst, plan.packs, evaluate(inst, plan.packs).total, budget,
+                                    resolve=len(st.ub) <= LARGE_PAIRS)
+        clock.timings["explain_s"] = time.monotonic() - began
     clock.phase("verify")
     _final_check(inst, plan)
     plan.timings = {**plan.timings, **clock.timings, "total_s": clock.elapsed}

@@ -31,7 +31,8 @@ except ImportError:  # pragma: no cover - highspy is a dependency
 
 Progress = Callable[[dict], None]
 
-_fixed_threads: int | None = None  # HiGHS fixes its scheduler at the first solve in a process
+_fixed_threads: int | None = None
+LP_RELAXATION_MAX_COLUMNS = 20_000  # above: the root's first bound stands in for the LP  # HiGHS fixes its scheduler at the first solve in a process
 
 
 def threads_for_process(requested: int | None) -> int:
@@ -124,7 +125,7 @@ class _Highs(pulp.HiGHS):
     def callSolver(self, lp):
         h = lp.solverModel
         s = self.settings
-        if s.lp_relaxation:
+        if s.lp_relaxation and h.getNumCol() <= LP_RELAXATION_MAX_COLUMNS:
             self._relaxation(h)
         if s.start is not None:
             idx = np.array([var.index for var in s.start], np.int32)
@@ -145,6 +146,8 @@ class _Highs(pulp.HiGHS):
 
     def _on_interrupt(self, event) -> None:
         s = self.settings
+        if self.result.lp_bound is None and s.lp_relaxation:  # first root bound: the LP's
+            self.result.lp_bound = _finite(event.data_out.mip_dual_bound)
         if s.should_stop is not None and s.should_stop():
             event.interrupt()
         now = time.monotonic()

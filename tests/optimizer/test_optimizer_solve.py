@@ -151,3 +151,30 @@ def test_standalone_result_of_a_member_alone():
     assert isinstance(result, StandaloneResult)
     assert result.cents == 12620 and result.status == "optimal"
     assert set(result.packs) <= {("s2", "milk-dairy"), ("s2", "milk-grocer"), ("s2", "bread-grocer")}
+
+
+def test_cbc_takes_over_when_highs_fails(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated HiGHS failure")
+
+    monkeypatch.setattr("optimizer.solver._run_highs", broken)
+    plan = solve(load_instance(two_members()), SolveOptions(standalone=False, explain=False))
+    assert plan.solver == "CBC" and plan.total_cost == Decimal("232.50")
+    assert any("falling back to CBC" in line for line in plan.log)
+
+
+def test_standalone_solves_run_in_worker_processes(monkeypatch):
+    monkeypatch.setattr("optimizer.standalone.SMALL_WORK", 0)
+    inst = load_instance(two_members())
+    plan = solve(inst, SolveOptions(workers=2, explain=False))
+    assert [m.standalone_cost for m in plan.members] == [Decimal("126.20"), Decimal("126.20")]
+    assert check_plan(inst, plan.to_json()) == []
+
+
+def test_free_delivery_reached_by_building_up_orders_is_noted():
+    data = two_members()
+    data["vendors"][0]["free_delivery_over"] = "84.00"  # exactly 6 packs at the floor price
+    plan = solve(load_instance(data), SolveOptions(standalone=False))
+    assert all(d.fee == 0 for d in plan.deliveries if d.vendor == "dairy")
+    assert "2 deliveries reach free delivery within 2% of the threshold (their orders were " \
+           "built up to it)" in plan.notes
