@@ -219,9 +219,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gap", type=float, default=1e-4)
     parser.add_argument("--threads", type=int)
     parser.add_argument("--log", action="store_true", help="show the HiGHS log")
+    parser.add_argument("--build-only", action="store_true", help="model size and build time")
     args = parser.parse_args(argv)
     with open(args.instance, encoding="utf-8") as handle:
         inst = json.load(handle, parse_float=Decimal)
+    if args.build_only:
+        started = time.perf_counter()
+        model = build(inst)[0]
+        variables, binaries = _counts(model.prob)
+        print(json.dumps({"build_s": time.perf_counter() - started, "variables": variables,
+                          "binaries": binaries, "constraints": model.rows}))
+        return 0
     result = solve(inst, args.time_limit, args.gap, args.threads, msg=args.log)
     out = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in result.__dict__.items()}
     print(json.dumps(out, indent=1))
