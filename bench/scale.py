@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import statistics
 import subprocess
 import sys
@@ -157,11 +158,12 @@ def main(argv: list[str] | None = None) -> int:
             lines.append(line)
             print(line, flush=True)
     if args.write:
-        command = "python -m bench.scale " + " ".join(argv if argv is not None else sys.argv[1:])
+        command = shlex.join(["python", "-m", "bench.scale",
+                              *(argv if argv is not None else sys.argv[1:])])
         note = (f"HiGHS threads {args.threads}; the same time limit and gap target for both "
                 "solvers. The machine is shared with other work, so times are noisy; with "
                 "several runs, times are medians.")
-        write_section(args.section, command.strip(), HEADER + "\n" + "\n".join(lines), note)
+        write_section(args.section, command, HEADER + "\n" + "\n".join(lines), note)
     return 0
 
 
