@@ -131,6 +131,22 @@ def _previous(session: Session, share: MemberShare) -> MemberShare | None:
         .order_by(MemberShare.created_at.desc(), MemberShare.id.desc()).limit(1))
 
 
+def _previous_costs(session: Session, cycle_id: int, shares: list[MemberShare]) -> dict[int, int]:
+    """:func:`_previous`'s cost for each share that has one, in one query (the board lists every member)."""
+    earlier: dict[int, list[tuple[datetime, int, int]]] = defaultdict(list)
+    for share_id, member_id, created_at, cost in session.execute(
+            select(MemberShare.id, MemberShare.member_id, MemberShare.created_at, MemberShare.cost_cents)
+            .where(MemberShare.cycle_id == cycle_id)):
+        earlier[member_id].append((created_at, share_id, cost))
+    costs = {}
+    for share in shares:
+        found = max(((at, i, cost) for at, i, cost in earlier[share.member_id]
+                     if i != share.id and at <= share.created_at), default=None)
+        if found is not None:
+            costs[share.id] = found[2]
+    return costs
+
+
 def _current(session: Session, share: MemberShare) -> MemberShare | None:
     published = share.cycle.published_run_id
     if published is None or published == share.run_id:
@@ -186,8 +202,9 @@ def approval_board(session: Session, actor: User, cycle_id: int, *, now: datetim
     names = dict(session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(ids)))
                  .all()) if ids else {}
     people = dict(session.execute(select(User.id, User.name).where(User.id.in_(users))).all()) if users else {}
-    rows = [BoardRow(s, names.get(s.member_id, ""), people.get(s.decided_by_id or 0, ""),
-                     p.cost_cents if (p := _previous(session, s)) is not None else None) for s in shares]
+    previous = _previous_costs(session, cycle.id, shares)
+    rows = [BoardRow(s, names.get(s.member_id, ""), people.get(s.decided_by_id or 0, ""), previous.get(s.id))
+            for s in shares]
     rows.sort(key=lambda r: r.name.lower())
     counts = {status.value: sum(1 for s in shares if s.status is status) for status in ShareStatus}
     newer = [] if run is None else list(session.scalars(scoped_select(
