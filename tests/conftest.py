@@ -22,12 +22,13 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from marketplace import migrate
+from marketplace import jobs, migrate
 from marketplace.app import create_app
 from marketplace.config import Config, normalise_database_url
 from marketplace.db import get_database, make_engine
 from marketplace.models import User
 from marketplace.services import passwords
+from marketplace.web.notifications import register_email_sender
 from marketplace.web.security import LoginThrottle
 from tests.factories import PASSWORD, TEST_SECRET, World, build_world
 
@@ -165,6 +166,11 @@ def app(_shared_app: Flask, connection: Connection) -> Iterator[Flask]:
     database = get_database(_shared_app)
     database.session_factory = lambda: _joined_session(connection)
     _shared_app.extensions["sharedbuy.login_throttle"] = LoginThrottle(5, 900)
+    # Another app made on the same database (a test may build one) must not keep the jobs and
+    # the notification emails: they are the shared app's again for each test.
+    jobs.register_database(_shared_app.extensions["sharedbuy.config"].database_url,
+                           lambda: database.session_factory())
+    register_email_sender(_shared_app)
     yield _shared_app
     database.session_factory = _refuse_outside_a_test
 

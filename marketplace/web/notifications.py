@@ -84,7 +84,11 @@ def _unread_notifications() -> int:
 
 @bp.record_once
 def _register_email_sender(state: BlueprintSetupState) -> None:
-    app = state.app
+    register_email_sender(state.app)
+
+
+def register_email_sender(app: Flask) -> None:
+    """Make ``app`` the one that emails the notifications committed on its database."""
     config = app.extensions["sharedbuy.config"]
     notifications.register_email_sender(config.database_url, lambda ids: queue_emails(app, ids))
 

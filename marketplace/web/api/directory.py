@@ -25,9 +25,8 @@ def me() -> Response:
 @route("/organizations", "GET", summary="Organizations: the hub sees the alliance, others their own",
        response="List_Organization", query=[KIND, SEARCH], tag="Account")
 def list_organizations() -> Response:
-    kind = request.args.get("kind")
-    rows = organizations.list_organizations(db(), api_actor(), kind=OrgKind(kind) if kind in OrgKind._value2member_map_ else None,
-                                            search=search_text())
+    kind = next((k for k in OrgKind if k.value == request.args.get("kind")), None)
+    rows = organizations.list_organizations(db(), api_actor(), kind=kind, search=search_text())
     return listed((r.organization for r in rows), serialize.organization)
 
 
