@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
+from marketplace import jobs
 from marketplace.app import create_app
 from tests.conftest import Client, make_test_config
 from tests.factories import PASSWORD
@@ -22,9 +23,11 @@ def test_cookie_is_httponly_and_samesite_lax(client, world):
     assert "Secure" not in header  # testing runs over plain http
 
 
-def test_cookie_is_secure_in_production(database_url, connection, world):
+def test_cookie_is_secure_in_production(database_url, connection, world, monkeypatch):
     from tests.conftest import _joined_session
 
+    # A second app in this process registers its sessions for jobs; keep the suite's own.
+    monkeypatch.setattr(jobs, "_factories", dict(jobs._factories))
     app = create_app(make_test_config(database_url, env="production"),
                      session_factory=lambda: _joined_session(connection))
     browser = Client(app.test_client())
