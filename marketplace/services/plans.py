@@ -265,12 +265,15 @@ def offer_rows(plan: dict[str, Any], instance: Instance, vendor_names: dict[str,
         pooled[x["offer"]] += x["packs"]
         by_member[(x["offer"], member_of[x["site"]])] += x["packs"]
         sites[x["offer"]].add(x["site"])
+    largest_of: dict[str, int] = defaultdict(int)  # the most packs one member buys of the offer
+    for (offer_id, _), packs in by_member.items():
+        largest_of[offer_id] = max(largest_of[offer_id], packs)
     rows = []
     for offer_id, packs in pooled.items():
         offer = instance.offer_by_id[offer_id]
         item = instance.item_by_id[offer.item]
         tier = offer.tier_index(packs) + 1
-        largest = max(n for (o, _), n in by_member.items() if o == offer_id)
+        largest = largest_of[offer_id]
         tiers = tuple(TierRow(t.min_packs, t.price, i + 1 == tier) for i, t in enumerate(offer.tiers))
         rows.append(OfferRow(spec_id(offer_id), vendor_names.get(offer.vendor, offer.vendor),
                              item.name or item.id, item.unit or "", offer.pack_size, packs, len(sites[offer_id]),

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from marketplace.db import utcnow
 from marketplace.errors import NotFoundError, ValidationError
 from marketplace.services import approvals, plans
+from marketplace.services.paging import paginate_list
 from marketplace.services.plans import PlanReview
 from marketplace.web.charts import BarChart, bar_chart, format_cents
 from marketplace.web.forms import ConfirmForm
@@ -16,6 +17,7 @@ from marketplace.web.helpers import actor, apply_errors, db
 from marketplace.web.plan_forms import PublishForm
 
 bp = Blueprint("plans", __name__)
+ROWS_PER_PAGE = 200
 
 
 @bp.app_template_filter("cents")
@@ -41,7 +43,11 @@ def _render_review(run_id: int, form: PublishForm, status: int = 200) -> tuple[s
     review = plans.plan_review(db(), actor(), run_id)
     if request.method == "GET":
         form.fill(review.cycle, utcnow())
+    # A 300-site plan has thousands of lines: the two longest tables come a page at a time.
+    lines = paginate_list(review.lines, request.args.get("lines", 1, type=int), ROWS_PER_PAGE)
+    deliveries = paginate_list(review.deliveries, request.args.get("deliveries", 1, type=int), ROWS_PER_PAGE)
     return render_template("plans/review.html", review=review, charts=charts(review), form=form,
+                           lines=lines, deliveries=deliveries,
                            others=plans.other_runs(db(), actor(), review.run), confirm=ConfirmForm()), status
 
 
