@@ -87,7 +87,8 @@ def seed_vendor_offers(context: Any) -> None:
         sheet = ingest_sheet(session, vendor, Upload(offers_to_csv(offers), filename), uploaded_by=user)
         if sheet.error_count:
             raise RuntimeError(f"the demo sheet of {vendor.name} does not validate: {sheet.errors[:3]}")
-        activate_sheet(session, sheet, activated_by=user)
+        # In force from the start of the demo's history (its past cycles are priced with them).
+        activate_sheet(session, sheet, activated_by=user, today=getattr(context, "history_from", None))
 
 
 def _terms(session: Session, vendor: Organization, spec: DemoVendor, regions: list[str]) -> None:

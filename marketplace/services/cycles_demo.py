@@ -10,6 +10,7 @@ site that already has needs is left alone.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from decimal import ROUND_UP, Decimal
 from typing import Any
 
@@ -40,15 +41,16 @@ def seed_needs(context: Any) -> None:
                             .where(Organization.alliance_id == context.alliance.id,
                                    Organization.kind == OrgKind.MEMBER, Site.active.is_(True))
                             .order_by(Site.id))
+    since = getattr(context, "history_from", None) or today()  # the demo's past cycles need them too
     for site in sites:
         if site.id in has_needs:
             continue
         for item, quantity, _basis in estimate_weekly(food, site.licensed_capacity):
-            _add(session, site, item, quantity)
+            _add(session, site, item, quantity, since)
         children = Decimal(site.licensed_capacity) * ENROLMENT
         for item in supply_items:
             weekly = children * (supplies[item.slug].per_child_week or Decimal(0))
-            _add(session, site, item, max(STEP, weekly.quantize(STEP, rounding=ROUND_UP)))
+            _add(session, site, item, max(STEP, weekly.quantize(STEP, rounding=ROUND_UP)), since)
     session.flush()
 
 
@@ -65,7 +67,7 @@ def _top_food(items: list[Item]) -> list[Item]:
     return chosen
 
 
-def _add(session: Session, site: Site, item: Item, quantity: Decimal) -> None:
+def _add(session: Session, site: Site, item: Item, quantity: Decimal, since: date) -> None:
     session.add(RecurringNeed(organization_id=site.organization_id, site_id=site.id, item_id=item.id,
-                              quantity=quantity, cadence=Cadence.WEEKLY, starts_on=today(),
+                              quantity=quantity, cadence=Cadence.WEEKLY, starts_on=since,
                               avoided_vendor_ids=[], note=DEMO_NOTE))

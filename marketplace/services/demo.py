@@ -10,15 +10,18 @@ import csv
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from importlib import resources
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marketplace.db import utcnow
 from marketplace.models import Alliance, Organization, OrgKind, Role, Site, User
 from marketplace.services.audit import record_event
 from marketplace.services.catalog_demo import seed_catalog, seed_vendor_offers
 from marketplace.services.cycles_demo import seed_needs
+from marketplace.services.demo_cycles import seed_cycles
 from marketplace.services.passwords import hash_password
 
 ALLIANCE_NAME = "Scott-Rice Child Care Alliance"
@@ -29,6 +32,9 @@ VENDORS = [  # invented suppliers; their offers come with the catalog
     ("Prairie Clean Supply", "orders@prairie-clean.example.org", "Jordan Reyes"),
     ("Lakes Classroom Supply", "service@lakes-classroom.example.org", "Riley Chen"),
 ]
+#: The demo's history starts this many days back: its prices and needs are in force from then, so
+#: the cycles of the past weeks have them too.
+HISTORY_DAYS = 90
 _STOP = {"a", "the", "inc", "llc", "and", "of", "at", "center", "child", "care", "childcare",
          "daycare", "learning", "preschool", "school", "academy", "&"}
 
@@ -49,7 +55,13 @@ class DemoContext:
     alliance: Alliance
     hub_manager: User | None = None
     logins: list[DemoLogin] = field(default_factory=list)
+    today: date = field(default_factory=lambda: utcnow().date())
     _hashes: dict[Role, str] = field(default_factory=dict)
+
+    @property
+    def history_from(self) -> date:
+        """The first day of the demo's prices and recurring needs."""
+        return self.today - timedelta(days=HISTORY_DAYS)
 
     def password_hash(self, role: Role) -> str:
         # One hash per demo password: Argon2 is slow on purpose, and these passwords are public.
@@ -143,4 +155,4 @@ def seed_vendors(context: DemoContext) -> None:
 
 #: Each step gets the shared context; add catalog, cycles and payments steps after these.
 DEMO_STEPS: list[Callable[[DemoContext], None]] = [seed_hub, seed_members, seed_vendors,
-                                                    seed_catalog, seed_vendor_offers, seed_needs]
+                                                    seed_catalog, seed_vendor_offers, seed_needs, seed_cycles]
