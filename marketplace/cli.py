@@ -7,8 +7,14 @@ planned ones are listed at the bottom.
 from __future__ import annotations
 
 import os
+import secrets
+import socket
+import subprocess
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 
 import click
@@ -21,7 +27,9 @@ from marketplace.app import create_app
 from marketplace.config import Config, ConfigError
 from marketplace.db import make_engine, make_session_factory, session_scope
 from marketplace.errors import MarketplaceError
-from marketplace.services import accounts, notifications
+from marketplace.payments.gateway import StripeGateway, make_gateway
+from marketplace.payments.money import format_cents
+from marketplace.services import accounts, notifications, payouts, reconciliation
 from marketplace.services.demo import DemoLogin, seed_demo
 from marketplace.services.mail import Mailer
 from marketplace.services.price_sheets import MAX_SHEET_BYTES, Upload
@@ -29,6 +37,7 @@ from marketplace.services.sheet_files import ImportOutcome, import_price_sheet, 
 
 DEMO_HOST = "127.0.0.1"
 DEMO_PORT = 5000
+DEMO_STRIPE_PORT = 12111
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -78,7 +87,8 @@ def demo(host: str, port: int, serve: bool) -> None:
     click.echo(f"\nSharedBuy demo: {url}\n")
     _print_logins(logins)
     if serve:
-        create_app(config).run(host=host, port=port, debug=False, use_reloader=False)
+        with _demo_payments(config, host, port) as config:
+            create_app(config).run(host=host, port=port, debug=False, use_reloader=False)
 
 
 @main.command()
@@ -200,6 +210,80 @@ def send_reminders(hours: int, base_url: str | None) -> None:
         notifications.register_email_sender(config.database_url, None)
     email = f"; {sum(emailed)} emailed" if mailer.enabled else " (email is off: SMTP_HOST is not set)"
     click.echo(f"{added} cutoff reminder{'' if added == 1 else 's'} added{email}.")
+
+
+@main.command("payouts")
+@click.option("--cycle", "cycle_id", type=int, default=None, help="Only this cycle (default: every cycle).")
+def payouts_command(cycle_id: int | None) -> None:
+    """Refund shortages and pay vendors for delivered orders of paid shares. Safe to run again at
+    any time, or from cron: every Stripe call is made once (stored keys, replayed on retry)."""
+    config = _config(default_env="development")
+    with session_scope(make_session_factory(make_engine(config.database_url))) as session:
+        summary = payouts.run_payouts(session, _gateway(config), cycle_id=cycle_id)
+    done = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.done.items())) or "nothing new"
+    click.echo(f"Payouts: {done}; {summary.pending} call(s) without an answer yet (resumed next run).")
+    for line in sorted(set(summary.waiting)) + summary.failed:
+        click.echo(f"  {line}")
+
+
+@main.command("reconcile")
+@click.option("--cycle", "cycle_id", type=int, default=None, help="Only this cycle (default: every cycle).")
+def reconcile_command(cycle_id: int | None) -> None:
+    """Compare the ledger with Stripe's charges, refunds and transfers; exit 1 on any discrepancy."""
+    config = _config(default_env="development")
+    with session_scope(make_session_factory(make_engine(config.database_url))) as session:
+        gateway = _gateway(config)
+        reports = ([reconciliation.reconcile_cycle(session, gateway, cycle_id)] if cycle_id is not None
+                   else reconciliation.reconcile_all(session, gateway))
+        for report in reports:
+            t = report.totals
+            click.echo(f"Cycle {report.cycle_id}: charged {format_cents(t['charges'])} = paid out "
+                       f"{format_cents(t['payouts'])} + fee {format_cents(t['fees'])} + refunded "
+                       f"{format_cents(t['refunds'])} + held {format_cents(t['held'])}; "
+                       f"{len(report.discrepancies)} discrepanc{'y' if len(report.discrepancies) == 1 else 'ies'}")
+            for item in report.discrepancies:
+                click.echo(f"  {item['kind']}: {item['message']}")
+        bad = sum(len(r.discrepancies) for r in reports)
+    sys.exit(1 if bad else 0)
+
+
+def _gateway(config: Config) -> StripeGateway:
+    gateway = make_gateway(config.stripe_api_key, config.stripe_api_base, config.stripe_webhook_secret)
+    if gateway is None:
+        raise click.ClickException("STRIPE_API_KEY is not set: payments are off.")
+    return gateway
+
+
+@contextmanager
+def _demo_payments(config: Config, host: str, port: int, stripe_port: int = DEMO_STRIPE_PORT) -> Iterator[Config]:
+    """Without STRIPE_API_KEY, the demo pays through the project's Stripe emulator, started here
+    as a separate process on 127.0.0.1 (the app reaches it over HTTP, like Stripe)."""
+    if config.stripe_api_key:
+        yield config
+        return
+    secret = f"whsec_{secrets.token_hex(16)}"
+    process = subprocess.Popen([sys.executable, "-m", "stripe_emulator", "--host", "127.0.0.1", "--port",  # noqa: S603
+                                str(stripe_port), "--webhook", f"http://{host}:{port}/payments/webhook",
+                                "--webhook-secret", secret, "--ach-settle-seconds", "30"])
+    try:
+        _wait_for_port(stripe_port, process)
+        click.echo(f"Payments: test mode, through the Stripe emulator on http://127.0.0.1:{stripe_port}\n")
+        yield replace(config, stripe_api_key="sk_test_demo", stripe_api_base=f"http://127.0.0.1:{stripe_port}",
+                      stripe_webhook_secret=secret)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
+    for _ in range(100):
+        if process.poll() is not None:
+            raise click.ClickException(f"the Stripe emulator did not start (is port {port} in use?)")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise click.ClickException("the Stripe emulator did not start within 10 seconds")
 
 
 def _read_sheet(file: str) -> bytes:

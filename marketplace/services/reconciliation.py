@@ -193,14 +193,15 @@ def _undecided(session: Session, cycle_id: int, entries: list[LedgerEntry]) -> l
 def _against_plan(session: Session, cycle_id: int, entries: list[LedgerEntry]) -> tuple[list[Discrepancy], dict[str, Any]]:
     """Nothing refunded or paid out beyond the plan; what is still owed; the identity."""
     found: list[Discrepancy] = []
-    owed = to_refund = 0
+    owed = to_refund = to_reverse = 0
     unfinished = False
     for target in payout_plan(session, cycle_id):
         book = ledger.pair_book(session, target.payment_id, target.vendor_id)
-        if book.transferred > target.transfer:
-            found.append(Discrepancy("overpaid", f"Vendor {target.vendor_id} received "
-                                     f"{money.format_cents(book.transferred - target.transfer)} more than it is owed "
-                                     f"from payment {target.payment_id}.", None, None, book.transferred, target.transfer))
+        if book.transferred + book.refunded > target.allocated:
+            found.append(Discrepancy("overpaid", f"Vendor {target.vendor_id} and member refunds got "
+                                     f"{money.format_cents(book.transferred + book.refunded - target.allocated)} "
+                                     f"more than payment {target.payment_id} owes them.", None, None,
+                                     book.transferred + book.refunded, target.allocated))
         if book.refunded > target.refund:
             found.append(Discrepancy("over_refunded", f"Payment {target.payment_id} was refunded "
                                      f"{money.format_cents(book.refunded - target.refund)} more than its shortages."))
@@ -209,8 +210,9 @@ def _against_plan(session: Session, cycle_id: int, entries: list[LedgerEntry]) -
             continue
         owed += max(target.transfer - book.transferred, 0)
         to_refund += max(target.refund - book.refunded, 0)
+        to_reverse += max(book.transferred - target.transfer, 0)  # a shortage found after the payout
     totals = ledger.cycle_totals(session, cycle_id)
-    settled = not unfinished and owed == 0 and to_refund == 0
+    settled = not unfinished and owed == to_refund == to_reverse == 0
     if settled and totals.held != 0:
         found.append(Discrepancy("money_held", f"Every order is finished and settled, yet the ledger holds "
                                  f"{money.format_cents(totals.held)}: charges must equal payouts, fee and refunds.",
@@ -221,7 +223,8 @@ def _against_plan(session: Session, cycle_id: int, entries: list[LedgerEntry]) -
             by_kind[e.kind.value] += 1
     return found, {"charges": totals.charges, "fees": totals.fees, "refunds": totals.refunds,
                    "transfers": totals.transfers, "reversals": totals.reversals, "payouts": totals.payouts,
-                   "held": totals.held, "owed_to_vendors": owed, "to_refund": to_refund, "settled": settled,
+                   "held": totals.held, "owed_to_vendors": owed, "to_refund": to_refund, "to_reverse": to_reverse,
+                   "settled": settled,
                    "failed_calls": dict(by_kind)}
 
 

@@ -104,3 +104,13 @@ def test_the_hub_pays_vendors_out_and_reconciles_from_the_cycle_page(paying_app,
     assert "$90.00 still owed to vendors" not in page  # W's order is not delivered: nothing owed yet
     payment = session.scalars(select(SharePayment)).one()
     assert payment.status is PaymentStatus.PAID
+
+
+def test_every_role_finds_payments_in_the_navigation_and_vendors_from_their_page(paying_app, session, pw,
+                                                                                 make_client):
+    for user, label in ((pw.world.dx, "Payments"), (pw.world.hub, "Payments"), (pw.world.vendor, "Payouts")):
+        page = make_client(user).get("/").get_data(as_text=True)
+        nav = re.search(r'<nav class="mainnav".*?</nav>', page, re.S).group(0)
+        assert f'href="/payments">{label}</a>' in nav
+    vendor_page = make_client(pw.world.vendor).get(f"/vendors/{pw.world.vendor_org.id}").get_data(as_text=True)
+    assert 'href="/payments">Payout account</a>' in vendor_page

@@ -1,0 +1,236 @@
+"""A Hypothesis state machine over the payment life of a cycle: approve, finalize, charge
+(cards that pay or are declined, bank debits that settle or bounce), deliver with shortages
+(refunds; found after the payout: reversals), cancel an order, onboard vendors, pay out,
+webhooks delivered at random (duplicates, any order), injected faults and reconciliation.
+
+After every step: the ledger agrees with Stripe as far as answers have come in, the hub's fee
+is what the fee rule says, nothing is refunded or paid out beyond the plan, and
+``member charges = vendor payouts + hub fee + refunds + held`` with ``held`` exactly what paid
+shares still owe their vendors; once everything is delivered and paid out, ``held`` is 0.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from marketplace.errors import ConflictError
+from marketplace.models import (
+    CycleStatus,
+    EntryStatus,
+    LedgerEntry,
+    PaymentStatus,
+    POStatus,
+    SharePayment,
+    ShareStatus,
+)
+from marketplace.payments import ledger, money
+from marketplace.services import payments, payouts, reconciliation
+from marketplace.services.payment_events import HANDLERS, handle_event
+from tests.factories import build_world
+from tests.payments.conftest import make_gateway
+from tests.payments.factories import build_pay_world, deliver, onboard
+
+METHODS = ["pm_card_visa", "pm_card_chargeDeclined", "pm_usBankAccount", "pm_usBankAccount_insufficientFunds"]
+ENDPOINTS = ["/v1/payment_intents", "/v1/payment_intents/*/confirm", "/v1/transfers", "/v1/refunds",
+             "/v1/transfers/*/reversals"]
+FAULTS = ["error_500", "error_429", "reset", "timeout_after_commit", "reset_after_commit"]
+
+
+class PaymentLife(RuleBasedStateMachine):
+    engine = None
+    emulator = None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.connection = self.engine.connect()
+        self.transaction = self.connection.begin()
+        self.session = Session(bind=self.connection, join_transaction_mode="create_savepoint",
+                               expire_on_commit=False)
+        self.emulator.reset()
+        self.emulator.clear_faults()
+        self.gateway = make_gateway(self.emulator)
+        world = build_world(self.session)
+        self.pw = build_pay_world(self.session, world)
+        self.pw.cycle.status = CycleStatus.PUBLISHED
+        for share in (self.pw.share_x, self.pw.share_y):
+            share.status = ShareStatus.PENDING
+        self.session.flush()
+        self.directors = {"x": world.dx, "y": world.dy}
+        self.shares = {"x": self.pw.share_x, "y": self.pw.share_y}
+        self.members = {"x": world.member_x.id, "y": world.member_y.id}
+        self.orders = {"v": self.pw.po_v, "w": self.pw.po_w}
+        self.vendors = {"v": world.vendor_org.id, "w": self.pw.vendor_w.id}
+        self.onboarded: set[str] = set()
+        self.short: dict[str, dict[int, int]] = {"v": {}, "w": {}}
+
+    def teardown(self) -> None:
+        self.emulator.clear_faults()
+        self.session.close()
+        self.transaction.rollback()
+        self.connection.close()
+
+    # ------------------------------------------------------------ the cycle
+
+    @rule(who=st.sampled_from(["x", "y"]))
+    def approve(self, who):
+        if self.pw.cycle.status is CycleStatus.PUBLISHED:
+            self.shares[who].status = ShareStatus.APPROVED
+            self.session.flush()
+
+    @rule()
+    def finalize(self):
+        if self.pw.cycle.status is CycleStatus.PUBLISHED and all(
+                s.status is ShareStatus.APPROVED for s in self.shares.values()):
+            self.pw.cycle.status = CycleStatus.ORDERED
+            self.session.flush()
+
+    @rule(who=st.sampled_from(["x", "y"]), method=st.sampled_from(METHODS))
+    def charge(self, who, method):
+        try:
+            payments.pay_share(self.session, self.directors[who], self.gateway, self.shares[who].id, method)
+        except ConflictError:
+            payment = self.payment(who)
+            assert self.pw.cycle.status is CycleStatus.PUBLISHED or (
+                payment is not None and payment.status in (PaymentStatus.PAID, PaymentStatus.PROCESSING))
+
+    @rule()
+    def settle_bank_debits(self):
+        self.emulator.settle()
+
+    @rule(data=st.data())
+    def webhook(self, data):
+        events = [e for e in self.emulator.events() if e["type"] in HANDLERS]
+        if events:
+            handle_event(self.session, self.gateway, data.draw(st.sampled_from(events)))
+
+    @rule(order=st.sampled_from(["v", "w"]), who=st.sampled_from(["x", "y"]), packs=st.integers(0, 3))
+    def deliver(self, order, who, packs):
+        po = self.orders[order]
+        line = next((ln for ln in po.lines if ln.member_id == self.members[who]), None)
+        if po.status is POStatus.CANCELLED or self.pw.cycle.status is CycleStatus.PUBLISHED or line is None:
+            return
+        missing = self.short[order]
+        missing[line.member_id] = min(max(missing.get(line.member_id, 0), packs), line.packs)  # found, never undone
+        deliver(self.session, po, missing)
+
+    @precondition(lambda self: self.orders["w"].status not in (POStatus.DELIVERED, POStatus.SHORT))
+    @rule()
+    def cancel_order_w(self):
+        self.orders["w"].status = POStatus.CANCELLED
+        self.session.flush()
+
+    @rule(vendor=st.sampled_from(["v", "w"]))
+    def onboard_vendor(self, vendor):
+        if vendor not in self.onboarded:
+            onboard(self.session, self.gateway, self.emulator, self.vendors[vendor])
+            self.onboarded.add(vendor)
+
+    @rule()
+    def pay_out(self):
+        payouts.run_payouts(self.session, self.gateway)
+
+    @rule(endpoint=st.sampled_from(ENDPOINTS), fault=st.sampled_from(FAULTS), times=st.sampled_from([1, 5]))
+    def fault(self, endpoint, fault, times):
+        self.emulator.inject_fault("POST", endpoint, fault, times=times)
+
+    @rule()
+    def reconcile(self):
+        self.emulator.clear_faults()
+        report = reconciliation.reconcile_cycle(self.session, self.gateway, self.pw.cycle.id)
+        assert report.discrepancies == []
+
+    @rule()
+    def finish_everything(self):
+        """Heal, approve, pay, deliver, onboard, pay out: then the cycle holds nothing."""
+        self.emulator.clear_faults()
+        for who in ("x", "y"):
+            self.approve(who)
+        self.finalize()
+        self.emulator.settle()
+        reconciliation.reconcile_cycle(self.session, self.gateway, self.pw.cycle.id)
+        for who in ("x", "y"):
+            payment = self.payment(who)
+            if payment is None or payment.status is PaymentStatus.FAILED:
+                payments.pay_share(self.session, self.directors[who], self.gateway, self.shares[who].id,
+                                   "pm_card_visa")
+        for order, po in self.orders.items():
+            if po.status not in (POStatus.CANCELLED, POStatus.DELIVERED, POStatus.SHORT):
+                deliver(self.session, po, self.short[order])
+        for vendor in ("v", "w"):
+            self.onboard_vendor(vendor)
+        payouts.run_payouts(self.session, self.gateway)
+        report = reconciliation.reconcile_cycle(self.session, self.gateway, self.pw.cycle.id)
+        assert report.discrepancies == [] and report.totals["settled"] is True
+        totals = ledger.cycle_totals(self.session, self.pw.cycle.id)
+        assert totals.held == 0
+        assert totals.charges == totals.payouts + totals.fees + totals.refunds
+
+    # ------------------------------------------------------------ what must always hold
+
+    def payment(self, who) -> SharePayment | None:
+        self.session.expire_all()
+        return self.session.scalar(select(SharePayment).where(SharePayment.share_id == self.shares[who].id))
+
+    @invariant()
+    def ledger_identity_holds(self):
+        self.session.expire_all()
+        totals = ledger.cycle_totals(self.session, self.pw.cycle.id)
+        paid = self.session.scalars(select(SharePayment).where(SharePayment.status == PaymentStatus.PAID)).all()
+        assert totals.charges == sum(p.amount_cents for p in paid)
+        assert totals.fees == sum(money.hub_fee(p.goods_cents, Decimal("2"), 150) for p in paid)
+        outstanding = 0
+        targets = {(t.payment_id, t.vendor_id): t for t in payouts.payout_plan(self.session, self.pw.cycle.id)}
+        for payment in paid:
+            for vendor in self.vendors.values():
+                book = ledger.pair_book(self.session, payment.id, vendor)
+                target = targets.get((payment.id, vendor))
+                allocated = target.allocated if target else 0
+                assert 0 <= book.refunded <= (target.refund if target and target.ready else 0)
+                assert 0 <= book.transferred <= allocated - book.refunded
+                outstanding += allocated - book.refunded - book.transferred
+        assert totals.held == outstanding >= 0
+        assert totals.charges == totals.payouts + totals.fees + totals.refunds + totals.held
+
+    @invariant()
+    def stripe_never_has_more_than_one_of_anything(self):
+        intents = Counter(pi["metadata"].get("share_payment_id") for pi in self.emulator.objects("payment_intent"))
+        assert all(n == 1 for n in intents.values())
+        charges = Counter(c["payment_intent"] for c in self.emulator.objects("charge") if c["status"] == "succeeded")
+        assert all(n == 1 for n in charges.values())
+        transfers = Counter((t["source_transaction"], t["destination"]) for t in self.emulator.objects("transfer"))
+        assert all(n == 1 for n in transfers.values())
+
+    @invariant()
+    def the_ledger_agrees_with_stripe_once_answers_are_in(self):
+        entries = self.session.scalars(select(LedgerEntry).where(LedgerEntry.cycle_id == self.pw.cycle.id)).all()
+        undecided = any(e.status is EntryStatus.PENDING for e in entries) or self.session.scalar(
+            select(SharePayment.id).where(SharePayment.status.in_([PaymentStatus.PENDING, PaymentStatus.PROCESSING])))
+        totals = ledger.cycle_totals(self.session, self.pw.cycle.id)
+        stripe = (sum(c["amount"] for c in self.emulator.objects("charge") if c["status"] == "succeeded"),
+                  sum(r["amount"] for r in self.emulator.objects("refund")),
+                  sum(t["amount"] - t["amount_reversed"] for t in self.emulator.objects("transfer")))
+        ours = (totals.charges, totals.refunds, totals.payouts)
+        if undecided:
+            assert ours[0] <= stripe[0]
+        else:
+            assert ours == stripe
+
+
+def test_the_ledger_identity_holds_after_every_step(engine, _emulator):
+    PaymentLife.engine, PaymentLife.emulator = engine, _emulator
+    run_state_machine_as_test(PaymentLife, settings=settings(
+        max_examples=15, stateful_step_count=20, deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
