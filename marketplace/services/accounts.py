@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from marketplace.db import utcnow
 from marketplace.errors import (
@@ -66,7 +66,9 @@ def load_session_user(session: Session, user_id: int, token: str | None) -> User
         return None
     query = (select(User).join(LoginSession, LoginSession.user_id == User.id)
              .where(User.id == user_id, LoginSession.token_hash == _token_hash(token),
-                    LoginSession.ended_at.is_(None), LoginSession.expires_at > utcnow()))
+                    LoginSession.ended_at.is_(None), LoginSession.expires_at > utcnow())
+             # every page needs them (is_active, scoping, the header): one query, not three
+             .options(joinedload(User.organization).joinedload(Organization.alliance)))
     user = session.scalar(query)
     return user if user is not None and user.is_active else None
 
