@@ -5,8 +5,8 @@
     python -m bench.load --duration 20                         # a smoke run
 
 Virtual users (40 directors and 10 hub sessions for 50) log in, then walk their main pages with
-a think time between requests. Figures cover the measured window only (after a warm-up that
-holds the logins); logins are reported apart.
+a think time between requests. Figures cover the measured window only: it starts once every
+user has logged in and the warm-up has passed; logins are reported apart.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from bench.load.stats import Recorder, text_table
 from bench.load.users import VirtualUser, director_pages, hub_pages, page_order
 
 LOG = Path("bench/out/load/gunicorn.log")
+LOGIN_LIMIT_S = 180
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -38,8 +39,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--hub-share", type=float, default=0.2, help="share of the users that are the hub")
     parser.add_argument("--think", type=float, nargs=2, default=(0.5, 1.5), metavar=("MIN", "MAX"),
                         help="seconds between one user's requests, drawn uniformly")
-    parser.add_argument("--warmup", type=float, default=None, help="seconds before measuring "
-                        "(default: 15, or a quarter of a shorter duration)")
+    parser.add_argument("--warmup", type=float, default=None, help="seconds of page traffic after the "
+                        "logins, before measuring (default: 10, or a quarter of a shorter duration)")
     parser.add_argument("--max-requests", type=int, default=5000, help="per user, a bound besides time")
     parser.add_argument("--workers", type=int, default=default_workers(), help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread when > 1)")
@@ -52,7 +53,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.url and not args.url.startswith(("http://127.", "http://localhost")):
         parser.error("--url must be a loopback address")
     if args.warmup is None:
-        args.warmup = min(15.0, args.duration / 4)
+        args.warmup = min(10.0, args.duration / 4)
     return args
 
 
@@ -80,15 +81,20 @@ def sample_load(samples: list[float], stop: threading.Event) -> None:
 def drive(manifest: Manifest, args: argparse.Namespace, base_url: str) -> dict:
     recorder, logins = Recorder(), Recorder()
     logins.recording = True
-    started = time.monotonic()
-    stop_at = started + args.warmup + args.duration
+    stop_at = time.monotonic() + LOGIN_LIMIT_S + args.warmup + args.duration  # moved once all are in
     users = make_users(manifest, args, base_url, recorder, logins, stop_at)
+    for user in users:  # logins spread over a few seconds
+        user.start()
+        time.sleep(0.05)
+    login_limit = time.monotonic() + LOGIN_LIMIT_S
+    for user in users:
+        user.ready.wait(max(0.0, login_limit - time.monotonic()))
+    stop_at = time.monotonic() + args.warmup + args.duration
+    for user in users:
+        user.stop_at = stop_at
+    time.sleep(args.warmup)
     loads, stop = [os.getloadavg()[0]], threading.Event()
     threading.Thread(target=sample_load, args=(loads, stop), daemon=True).start()
-    for user in users:  # spread the logins over the first seconds of the warm-up
-        user.start()
-        time.sleep(min(0.1, args.warmup / max(1, len(users)) / 2))
-    time.sleep(max(0.0, started + args.warmup - time.monotonic()))
     recorder.recording = True
     measured_from = time.monotonic()
     for user in users:

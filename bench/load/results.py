@@ -43,7 +43,7 @@ def section(outcome: dict, args: argparse.Namespace, manifest: Manifest, *, comm
         "awaiting approval), one open for needs.",
         f"{users} virtual users ({users - hub} directors of distinct members, {hub} hub sessions), each "
         f"walking its pages in order with {args.think[0]:g}-{args.think[1]:g} s of think time; "
-        f"{args.warmup:g} s warm-up (logins) not counted, then {outcome['window_s']:.0f} s measured. "
+        f"measured from {args.warmup:g} s after the last login, for {outcome['window_s']:.0f} s. "
         "Latency is the client's, from sending the request to the last byte; percentiles are nearest-rank.",
         "",
         markdown_table(outcome["rows"]), "",
@@ -53,7 +53,7 @@ def section(outcome: dict, args: argparse.Namespace, manifest: Manifest, *, comm
         "client, gunicorn and PostgreSQL share those cores too.",
     ]
     if login is not None:
-        lines.append(f"Logins (Argon2 check, during the warm-up): {login.requests}, p50 {login.p50_ms:.0f} ms, "
+        lines.append(f"Logins (Argon2 check, before the measured window): {login.requests}, p50 {login.p50_ms:.0f} ms, "
                      f"p95 {login.p95_ms:.0f} ms.")
     if failures:
         lines.append("Users that stopped: " + "; ".join(failures[:5]))

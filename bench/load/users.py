@@ -76,10 +76,14 @@ class VirtualUser(threading.Thread):
         self.rng = random.Random(seed)
         self.http = requests.Session()
         self.failure: str | None = None
+        self.ready = threading.Event()  # set once logged in (or failed to)
 
     def run(self) -> None:
         try:
-            self.log_in()
+            try:
+                self.log_in()
+            finally:
+                self.ready.set()
             self.walk()
         except Exception as error:  # reported by the driver; one user's failure ends only it
             self.failure = f"{self.email}: {type(error).__name__}: {error}"
