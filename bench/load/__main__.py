@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.load import results
+from bench.load.cpu import CpuMeter
 from bench.load.seed import MANIFEST, Manifest, read_manifest
 from bench.load.server import default_workers, serve
 from bench.load.stats import Recorder, text_table
@@ -78,7 +79,7 @@ def sample_load(samples: list[float], stop: threading.Event) -> None:
         samples.append(os.getloadavg()[0])
 
 
-def drive(manifest: Manifest, args: argparse.Namespace, base_url: str) -> dict:
+def drive(manifest: Manifest, args: argparse.Namespace, base_url: str, server_pid: int | None) -> dict:
     recorder, logins = Recorder(), Recorder()
     logins.recording = True
     stop_at = time.monotonic() + LOGIN_LIMIT_S + args.warmup + args.duration  # moved once all are in
@@ -95,16 +96,19 @@ def drive(manifest: Manifest, args: argparse.Namespace, base_url: str) -> dict:
     time.sleep(args.warmup)
     loads, stop = [os.getloadavg()[0]], threading.Event()
     threading.Thread(target=sample_load, args=(loads, stop), daemon=True).start()
+    meter = CpuMeter(server_pid, manifest.database_url.rsplit("/", 1)[1])
+    meter.start()
     recorder.recording = True
     measured_from = time.monotonic()
     for user in users:
         user.join(timeout=max(0.0, stop_at - time.monotonic()) + 40)
     recorder.recording = False
+    meter.stop()
     window = min(time.monotonic(), stop_at) - measured_from
     stop.set()
     loads.append(os.getloadavg()[0])
     return {"rows": recorder.figures(window, page_order(manifest)), "logins": logins.figures(window)[:-1],
-            "window_s": window, "users": users, "loads": loads, "statuses": recorder.statuses(),
+            "window_s": window, "users": users, "cpu": meter, "loads": loads, "statuses": recorder.statuses(),
             "hub_users": sum(1 for u in users if u.email == manifest.hub_email)}
 
 
@@ -113,16 +117,17 @@ def main(argv: list[str] | None = None) -> int:
     manifest = read_manifest(args.manifest)
     when = datetime.now(UTC)
     if args.url:
-        outcome = drive(manifest, args, args.url.rstrip("/"))
+        outcome = drive(manifest, args, args.url.rstrip("/"), None)
     else:
         with serve(manifest.database_url, port=args.port, workers=args.workers, threads=args.threads,
-                   log_path=LOG) as base_url:
-            outcome = drive(manifest, args, base_url)
+                   log_path=LOG) as (base_url, pid):
+            outcome = drive(manifest, args, base_url, pid)
     failures = [u.failure for u in outcome["users"] if u.failure]
     print(text_table(outcome["rows"]))
     print(f"\nlogins: {text_table(outcome['logins']).splitlines()[-1]}")
     print(f"measured {outcome['window_s']:.1f} s; load average (1 min) during the run: "
           f"{min(outcome['loads']):.1f} to {max(outcome['loads']):.1f}; statuses: {outcome['statuses']}")
+    print(results.cpu_sentence(outcome))
     for failure in failures:
         print(f"user stopped: {failure}", file=sys.stderr)
     if args.write:

@@ -76,23 +76,23 @@ def main(argv: list[str] | None = None) -> int:
             if args.only and not re.search(args.only, page.name):
                 continue
             if args.profile == page.name:
-                profile(client, page)
+                profile(client, page, args.repeat)
                 continue
             status, queries, ms, cpu_ms, size = measure(app, client, page, args.repeat)
             print(f"{page.name:28} {status:>6} {queries:>5} {ms:>8.1f} {cpu_ms:>8.1f} {size / 1024:>7.1f}")
     return 0
 
 
-def profile(client, page: Page) -> None:
+def profile(client, page: Page, repeat: int) -> None:
     from pyinstrument import Profiler  # a developer's tool, installed by hand when needed
 
     client.get(page.path)
     profiler = Profiler(interval=0.0005)
     profiler.start()
-    for _ in range(3):
+    for _ in range(repeat):
         client.get(page.path)
     profiler.stop()
-    print(profiler.output_text(unicode=False, color=False, show_all=False))
+    print(profiler.output_text(unicode=False, color=False))
 
 
 if __name__ == "__main__":

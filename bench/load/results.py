@@ -24,6 +24,20 @@ def verdict(rows: list[PageFigures]) -> str:
     return f"Target p95 < {TARGET_P95_MS} ms: {p95}. Server errors (5xx): {errors}."
 
 
+def cpu_sentence(outcome: dict) -> str:
+    """CPU per request of gunicorn, PostgreSQL and the client over the measured window."""
+    meter, total = outcome["cpu"], outcome["rows"][-1].requests
+    if not total:
+        return "No request in the measured window."
+    per = {name: seconds * 1000 / total for name, seconds in
+           (("gunicorn", meter.server_s), ("PostgreSQL", meter.database_s), ("the client", meter.client_s))}
+    server = per["gunicorn"] + per["PostgreSQL"]
+    capacity = f"; at that cost {os.cpu_count()} free cores would serve about {os.cpu_count() * 1000 / server:.0f} requests/s" \
+        if meter.server_pid and server > 0 else ""
+    return ("CPU time per request over the measured window: " + ", ".join(f"{n} {ms:.1f} ms" for n, ms in per.items())
+            + capacity + ".")
+
+
 def section(outcome: dict, args: argparse.Namespace, manifest: Manifest, *, command: str, when: datetime,
             python: str, failures: list[str]) -> str:
     counts = ", ".join(f"{n:,} {what}" for what, n in manifest.counts.items())
@@ -51,6 +65,7 @@ def section(outcome: dict, args: argparse.Namespace, manifest: Manifest, *, comm
         f"Load average (1 min) of the machine during the run: {min(loads):.1f} to {max(loads):.1f} "
         f"(mean {sum(loads) / len(loads):.1f}) on {os.cpu_count()} cores, shared with other work; the "
         "client, gunicorn and PostgreSQL share those cores too.",
+        cpu_sentence(outcome),
     ]
     if login is not None:
         lines.append(f"Logins (Argon2 check, before the measured window): {login.requests}, p50 {login.p50_ms:.0f} ms, "

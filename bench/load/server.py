@@ -31,9 +31,10 @@ def gunicorn_command(port: int, workers: int, threads: int) -> list[str]:
 
 
 @contextmanager
-def serve(database_url: str, *, port: int, workers: int, threads: int, log_path: Path) -> Iterator[str]:
+def serve(database_url: str, *, port: int, workers: int, threads: int,
+          log_path: Path) -> Iterator[tuple[str, int]]:
     """Start gunicorn (SHAREDBUY_ENV=production, a fresh random SECRET_KEY), wait until it
-    answers ``/healthz``, yield its base URL, and stop it (SIGTERM, then SIGKILL)."""
+    answers ``/healthz``, yield its base URL and pid, and stop it (SIGTERM, then SIGKILL)."""
     env = {**os.environ, "SHAREDBUY_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48),
            "DATABASE_URL": database_url}
     for name in ("REDIS_URL", "SMTP_HOST", "STRIPE_API_KEY"):  # nothing but the app and its database
@@ -45,7 +46,7 @@ def serve(database_url: str, *, port: int, workers: int, threads: int, log_path:
     base_url = f"http://{HOST}:{port}"
     try:
         _wait_ready(process, base_url, workers)
-        yield base_url
+        yield base_url, process.pid
     finally:
         process.send_signal(signal.SIGTERM)
         try:
