@@ -145,3 +145,11 @@ def test_unknown_file_kinds_are_404(rw, make_client):
     hub = make_client(rw.world.hub)
     assert hub.get(f"/reports/cycles/{rw.march.id}/report.exe").status_code == 404
     assert hub.get("/reports/years/1999").status_code == 404
+
+
+def test_a_member_outside_the_plan_is_told_so(session, rw, make_client):
+    from tests.factories import make_user
+
+    outsider = make_user(session, rw.member_r)
+    body = page(make_client(outsider), f"/reports/cycles/{rw.march.id}")
+    assert "no share in this cycle's plan" in body and "$314.30" not in body
