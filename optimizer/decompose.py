@@ -97,6 +97,7 @@ class SiteSolver:
                  should_stop=None):
         self.st = st
         self.progress, self.should_stop, self.last_tick = progress, should_stop, 0.0
+        self.deadline: float | None = None
         self.sites = [s.id for s in st.instance.sites if st.site_pairs.get(s.id)]
         count = workers or os.cpu_count() or 1
         self.pool, self.count = None, 1
@@ -108,10 +109,13 @@ class SiteSolver:
 
     def solve(self, sites: list[str], prices: dict[str, Decimal],
               banned: dict[str, frozenset], time_limit: float,
-              starts: dict[str, Packs] | None = None) -> dict[str, SiteSolution]:
-        """Solve the sites; reports progress every ~2 s and stops early when asked."""
+              starts: dict[str, Packs] | None = None,
+              deadline: float | None = None) -> dict[str, SiteSolution]:
+        """Solve the sites; reports progress every ~2 s; stops early when asked or at the
+        deadline (then only the sites solved so far come back)."""
         out: dict[str, SiteSolution] = {}
         starts = starts or {}
+        self.deadline = deadline
         if self.pool is None or len(sites) < 8:
             for s in sites:
                 if self._stopped():
@@ -136,7 +140,8 @@ class SiteSolver:
         return out
 
     def _stopped(self) -> bool:
-        return self.should_stop is not None and self.should_stop()
+        late = self.deadline is not None and time.monotonic() > self.deadline
+        return late or (self.should_stop is not None and self.should_stop())
 
     def _tick(self, done: int, total: int) -> None:
         now = time.monotonic()
@@ -201,8 +206,11 @@ class _Run:
             if not changed or self._stop():
                 return packs
             starts = {s: self.sols[s].packs for s in changed}
-            self.sols.update(self.solver.solve(sorted(changed), self.prices, self.banned,
-                                               self.per_site(0.2, len(changed)), starts))
+            got = self.solver.solve(sorted(changed), self.prices, self.banned,
+                                    self.per_site(0.2, len(changed)), starts)
+            self.sols.update(got)
+            if len(got) < len(changed):
+                return {k: n for s in self.sols.values() for k, n in s.packs.items()}
 
     def record(self, packs: Packs) -> bool:
         cost = evaluate(self.st.instance, packs).total
@@ -224,9 +232,8 @@ class _Run:
         if not worst or self.left() < 2.0 or self._stop():
             return
         starts = {s: self.lower[s].packs for s in worst}
-        again = self.solver.solve(worst, self.prices, {}, self.per_site(0.3, len(worst)), starts)
-        if len(again) < len(worst):
-            return
+        again = self.solver.solve(worst, self.prices, {}, self.per_site(0.3, len(worst)), starts,
+                                  deadline=self.deadline)
         for site, sol in again.items():
             if sol.bound > self.lower[site].bound:
                 self.lower[site] = sol
@@ -247,8 +254,8 @@ class _Run:
             self.prices = new
             starts = {s: self.sols[s].packs for s in moved}
             got = self.solver.solve(moved, new, self.banned, self.per_site(0.5, len(moved)),
-                                    starts)
-            if len(got) < len(moved):
+                                    starts, deadline=self.deadline)
+            if not got:
                 return
             self.sols.update(got)
             if not self.record(self.repaired()):

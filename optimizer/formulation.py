@@ -10,6 +10,7 @@ what a site could actually take of an offer.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ class Formulation:
     cost: list[tuple[LpVariable, float]] = field(default_factory=list)
     split_sites: bool = False  # tier segments per site as well as on the pool
     cover: dict[tuple[str, str], LpConstraint] = field(default_factory=dict)
+    rounding_cuts: bool = True  # mixed-integer rounding of the cover rows
 
     def packs(self) -> Packs:
         """The whole packs of the solution held in the variables."""
@@ -100,14 +102,15 @@ class Formulation:
 
 def build(st: Structure, *, sites: Iterable[str] | None = None,
           prices: dict[str, Decimal] | None = None, name: str = "pooled",
-          split_sites: bool = False) -> Formulation:
+          split_sites: bool = False, rounding_cuts: bool = True) -> Formulation:
     """Build the MIP for the presolved instance.
 
     `sites` restricts the model to some sites. `prices` prices every offer
     linearly at a fixed price per pack and drops the pooled rules (minimum
     order quantity, capacity): a per-site relaxation used for bounds and starts.
     """
-    model = Formulation(LpProblem(name, LpMinimize), st, split_sites=split_sites)
+    model = Formulation(LpProblem(name, LpMinimize), st, split_sites=split_sites,
+                        rounding_cuts=rounding_cuts)
     keep = None if sites is None else list(dict.fromkeys(sites))  # ordered: same model each run
     pairs = (list(st.ub) if keep is None
              else [k for s in keep for k in st.site_pairs.get(s, ())])
@@ -155,8 +158,33 @@ def _add_coverage(model: Formulation, keep: list[str] | None) -> None:
         tight = [(model.x[(site, o)], float(min(offers[o].pack_size, q))) for o in offer_ids]
         model.cover[(site, item)] = _con(model, tight, LpConstraintGE, float(q),
                                          f"cover[{site},{item}]")
+        if model.rounding_cuts:
+            _add_rounding_cuts(model, site, item, q, offer_ids)
         if most > upper:
             _con(model, terms, LpConstraintLE, float(upper), f"overbuy[{site},{item}]")
+
+
+def _add_rounding_cuts(model: Formulation, site: str, item: str, q: Decimal,
+                       offer_ids: list[str]) -> None:
+    """Mixed-integer rounding of the cover row, once per pack size as divisor.
+
+    From sum(a_o x_o) >= q with whole packs x_o: for a divisor d with
+    f = frac(q/d) > 0, sum((floor(a_o/d) + min(frac(a_o/d), f)/f) x_o) >= ceil(q/d).
+    Fractions of big packs stop covering needs in the relaxation.
+    """
+    offers = model.structure.instance.offer_by_id
+    sizes = {o: min(offers[o].pack_size, q) for o in offer_ids}
+    for d in sorted(set(sizes.values())):
+        b = q / d
+        f = b - math.floor(b)
+        if f == 0:
+            continue
+        terms = []
+        for o, a in sizes.items():
+            ratio = a / d
+            coef = math.floor(ratio) + min(ratio - math.floor(ratio), f) / f
+            terms.append((model.x[(site, o)], float(coef)))
+        _con(model, terms, LpConstraintGE, float(math.ceil(b)), f"rounding[{site},{item},{d}]")
 
 
 def _add_tiers(model: Formulation) -> None:

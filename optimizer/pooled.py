@@ -26,6 +26,7 @@ from optimizer.structure import Structure
 LARGE_PAIRS = 60_000
 DECOMPOSE_MIN_SITES = 8  # below this the MIP alone is quicker
 DECOMPOSE_SHARE = 0.5  # of the time limit, at most, before the MIP
+LARGE_SHARE = 0.8  # of the time limit for large alliances (the rest: standalone, checks)
 
 
 @dataclass
@@ -52,9 +53,9 @@ def solve_pooled(st: Structure, budget: Budget) -> Outcome:
     if not large and len(st.instance.sites) < DECOMPOSE_MIN_SITES:
         return _by_mip(st, budget, [construct_start(st.instance)])
     began = time.monotonic()
-    dec = decompose(st, time.monotonic() + (1.0 if large else DECOMPOSE_SHARE) * budget.remaining(),
-                    workers=budget.workers, progress=budget.progress,
-                    should_stop=budget.should_stop)
+    share = LARGE_SHARE if large else DECOMPOSE_SHARE
+    dec = decompose(st, time.monotonic() + share * budget.remaining(), workers=budget.workers,
+                    progress=budget.progress, should_stop=budget.should_stop)
     seconds = time.monotonic() - began
     first = _from_decomposition(st, dec, budget.gap, seconds)
     if large or first.status == "optimal" or _stopped(budget):
