@@ -16,6 +16,7 @@ import os
 import platform
 import random
 import shlex
+import signal
 import sys
 import threading
 import time
@@ -114,6 +115,7 @@ def drive(manifest: Manifest, args: argparse.Namespace, base_url: str, server_pi
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop gunicorn on the way out
     manifest = read_manifest(args.manifest)
     when = datetime.now(UTC)
     if args.url:
