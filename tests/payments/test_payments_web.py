@@ -114,3 +114,8 @@ def test_every_role_finds_payments_in_the_navigation_and_vendors_from_their_page
         assert f'href="/payments">{label}</a>' in nav
     vendor_page = make_client(pw.world.vendor).get(f"/vendors/{pw.world.vendor_org.id}").get_data(as_text=True)
     assert 'href="/payments">Payout account</a>' in vendor_page
+
+
+def test_the_approved_share_of_a_finalized_cycle_links_to_paying_it(paying_app, session, pw, make_client):
+    page = make_client(pw.world.dx).get(f"/shares/{pw.share_x.id}").get_data(as_text=True)
+    assert f'href="/payments/shares/{pw.share_x.id}">Pay your share</a>' in page
