@@ -201,7 +201,7 @@ def plan_review(session: Session, actor: User, run_id: int) -> PlanReview:
         review.lines = _line_rows(plan, instance, names)
         review.deliveries = _delivery_rows(plan, instance, names)
         review.offers = offer_rows(plan, instance, names.vendors)
-        review.vendors, review.sites, review.categories = _spend(review, instance, names)
+        review.vendors, review.sites, review.categories = _spend(review, instance, names, plan)
     return review
 
 
@@ -318,7 +318,7 @@ def tier_reason(offer: SpecOffer, packs: int, sites: int, largest_member_packs: 
     return text + "."
 
 
-def _spend(review: PlanReview, instance: Instance, names: _Names
+def _spend(review: PlanReview, instance: Instance, names: _Names, plan: dict[str, Any]
            ) -> tuple[list[SpendRow], list[SpendRow], list[SpendRow]]:
     vendors: dict[str, SpendRow] = {}
     sites: dict[int, SpendRow] = {}
@@ -331,7 +331,7 @@ def _spend(review: PlanReview, instance: Instance, names: _Names
             row = table.setdefault(key, SpendRow(str(key), name))
             row.goods_cents += line.amount_cents
             row.lines += 1
-    for d in _plan_deliveries(review.run):
+    for d in plan.get("deliveries", []):  # the plan already read (a 300-site one is over 1 MB of JSON)
         vendors.setdefault(d["vendor"], SpendRow(d["vendor"], names.vendors.get(d["vendor"], d["vendor"])))
         vendors[d["vendor"]].fees_cents += cents(d["fee"]) or 0
         site = sites.setdefault(spec_id(d["site"]), SpendRow(d["site"], names.sites.get(d["site"], d["site"])))
@@ -341,10 +341,6 @@ def _spend(review: PlanReview, instance: Instance, names: _Names
             sites[spec_id(s.id)].detail = names.members.get(s.member, "")
     order = lambda rows: sorted(rows, key=lambda r: (-r.total_cents, r.name.lower()))  # noqa: E731
     return order(vendors.values()), order(sites.values()), order(categories.values())
-
-
-def _plan_deliveries(run: OptimizationRun) -> list[dict[str, Any]]:
-    return list((run_plan(run) or {}).get("deliveries", []))
 
 
 # ---------------------------------------------------------------- comparing two runs
