@@ -31,6 +31,7 @@ class Outcome:
     build_s: float = 0.0
     solve_s: float = 0.0
     log: list[str] = field(default_factory=list)
+    infeasible_sites: list[str] = field(default_factory=list)  # sites that cannot buy at all
 
 
 StartFinder = Callable[[Structure], Packs | None]
@@ -93,3 +94,28 @@ def verify_solution(st: Structure, model: Formulation, packs: Packs, result: Mip
         raise VerificationError(f"the solver reports {result.objective:.4f} for a plan that "
                                 f"costs {exact}")
     return exact
+
+
+def optimize_around(st: Structure, packs: Packs, free_sites: set[str],
+                    settings: MipSettings) -> Outcome:
+    """Fix-and-optimize: the exact model with every other site's packs fixed to `packs`.
+
+    Repairs pooled minimums and capacities a per-site plan broke, or improves a
+    plan region by region. The sites' deliveries and all tiers stay free.
+    """
+    began = time.monotonic()
+    model = build(st)
+    for (site, offer), var in model.x.items():
+        if site not in free_sites:
+            var.lowBound = var.upBound = packs.get((site, offer), 0)
+    built = time.monotonic()
+    start, _ = _best_start(model, [packs])
+    settings.start = start
+    result = run_mip(model, settings)
+    out = Outcome(status=result.status, bound=None, solver=result.solver,
+                  build_s=built - began, solve_s=result.seconds, log=list(result.log),
+                  method={"plan": "fix-and-optimize", "bound": "none"})
+    if result.has_solution:
+        out.packs = model.packs()
+        out.cost = verify_solution(st, model, out.packs, result)
+    return out

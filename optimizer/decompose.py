@@ -30,6 +30,7 @@ from optimizer.solver import MipSettings, run_mip
 from optimizer.structure import Structure
 
 SITE_GAP = 1e-3
+TAIL_FACTOR = 4.0
 POOL_MIN_SITES = 150  # below this, sites are solved in this process
 
 
@@ -39,6 +40,7 @@ class SiteSolution:
     packs: Packs
     objective: float  # at the prices it was solved with
     bound: float
+    infeasible: bool = False  # the site cannot be served even alone: so neither can the pool
 
 
 @dataclass
@@ -49,6 +51,7 @@ class Decomposition:
     packs: Packs = field(default_factory=dict)
     cost: Decimal | None = None
     rounds: int = 0
+    infeasible_sites: list[str] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
 
 
@@ -71,7 +74,8 @@ def solve_site(st: Structure, site: str, prices: dict[str, Decimal], banned: fro
         settings.start = model.complete(start)
     result = run_mip(model, settings)
     if not result.has_solution:
-        return SiteSolution(site, {}, float("inf"), result.bound or 0.0)
+        return SiteSolution(site, {}, float("inf"), result.bound or 0.0,
+                            infeasible=result.status == "infeasible")
     bound = result.bound if result.bound is not None else 0.0
     return SiteSolution(site, model.packs(), result.objective, bound)
 
@@ -180,6 +184,7 @@ class _Run:
         self.progress, self.should_stop = progress, should_stop
         self.prices = envelope_prices(st)
         self.banned: dict[str, frozenset] = {}
+        self.failed: set[tuple[str, str]] = set()  # bans that left a site without a plan
         self.lower: dict[str, SiteSolution] = {}  # envelope prices, no bans: the bound
         self.sols: dict[str, SiteSolution] = {}  # the current plan's sites
 
@@ -187,30 +192,50 @@ class _Run:
         return self.deadline - time.monotonic()
 
     def per_site(self, share: float, count: int) -> float:
-        return max(0.2, min(5.0, share * self.left() * self.solver.count / max(1, count)))
+        """A site's time limit: most sites finish far below it, so it is a few times the
+        average the budget allows (the slow tail decides the gap)."""
+        fair = share * self.left() * self.solver.count / max(1, count)
+        return max(0.3, min(5.0, TAIL_FACTOR * fair))
 
     def first_pass(self) -> bool:
         sites = self.solver.sites
         self.lower = self.solver.solve(sites, self.prices, {}, self.per_site(0.5, len(sites)))
         if len(self.lower) < len(sites):  # stopped before every site had a plan
             return False
+        self.out.infeasible_sites = sorted(s for s, sol in self.lower.items() if sol.infeasible)
+        if self.out.infeasible_sites:
+            return False
+        late = [s for s, sol in self.lower.items() if not sol.packs]
+        if late:  # no plan within the site's time: once more, with more time
+            self.lower.update(self.solver.solve(late, self.prices, {}, 5.0))
+            if any(not self.lower[s].packs for s in late):
+                return False
         self.sols = dict(self.lower)
         self.out.bound = sum(s.bound for s in self.lower.values())
         self.out.log.append(f"envelope-price bound {self.out.bound:.2f} over {len(sites)} sites")
         return True
 
     def repaired(self) -> Packs:
+        """Re-solve sites without the offers whose pooled minimum or capacity breaks; a ban
+        that leaves a site without any plan is withdrawn and not tried again."""
         while True:
             packs = {k: n for s in self.sols.values() for k, n in s.packs.items()}
-            changed = _repair(self.st, packs, self.banned)
-            if not changed or self._stop():
+            bans = _repair(self.st, packs, self.banned, self.failed)
+            if not bans or self._stop():
                 return packs
-            starts = {s: self.sols[s].packs for s in changed}
-            got = self.solver.solve(sorted(changed), self.prices, self.banned,
-                                    self.per_site(0.2, len(changed)), starts)
-            self.sols.update(got)
-            if len(got) < len(changed):
-                return {k: n for s in self.sols.values() for k, n in s.packs.items()}
+            before = {s: self.banned.get(s, frozenset()) for s in bans}
+            for site, offers in bans.items():
+                self.banned[site] = before[site] | offers
+            starts = {s: self.sols[s].packs for s in bans}
+            got = self.solver.solve(sorted(bans), self.prices, self.banned,
+                                    self.per_site(0.2, len(bans)), starts)
+            for site, offers in bans.items():
+                sol = got.get(site)
+                if sol is not None and sol.packs:
+                    self.sols[site] = sol
+                else:
+                    self.banned[site] = before[site]
+                    self.failed |= {(site, o) for o in offers}
 
     def record(self, packs: Packs) -> bool:
         cost = evaluate(self.st.instance, packs).total
@@ -279,15 +304,16 @@ def _touches(st: Structure, site: str, old: dict, new: dict) -> bool:
     return any(old[o] != new[o] for _, o in st.site_pairs.get(site, ()))
 
 
-def _repair(st: Structure, packs: Packs, banned: dict[str, frozenset]) -> set[str]:
-    """Ban offers below their pooled minimum (everywhere) or over capacity (at their
-    smallest buyers); return the sites to re-solve."""
+def _repair(st: Structure, packs: Packs, banned: dict[str, frozenset],
+            failed: set[tuple[str, str]]) -> dict[str, set[str]]:
+    """New bans, per site: offers below their pooled minimum (at all their buyers) or over
+    capacity (at their smallest buyers), never a site's last offer for an item."""
     pooled: dict[str, int] = defaultdict(int)
     buyers: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for (site, o), n in packs.items():
         pooled[o] += n
         buyers[o].append((n, site))
-    touched: set[str] = set()
+    bans: dict[str, set[str]] = defaultdict(set)
     for o, n in pooled.items():
         offer = st.instance.offer_by_id[o]
         if n < offer.moq:
@@ -303,8 +329,7 @@ def _repair(st: Structure, packs: Packs, banned: dict[str, frozenset]) -> set[st
             continue
         for s in drop:
             others = [x for x in st.offers_at[(s, offer.item)]
-                      if x != o and x not in banned.get(s, ())]
-            if others:  # never leave a site without any offer for the item
-                banned[s] = banned.get(s, frozenset()) | {o}
-                touched.add(s)
-    return touched
+                      if x != o and x not in banned.get(s, ()) and x not in bans[s]]
+            if others and (s, o) not in failed:
+                bans[s].add(o)
+    return {s: offers for s, offers in bans.items() if offers}

@@ -16,6 +16,7 @@ from pulp import (
     LpConstraintLE,
 )
 
+from optimizer.decompose import envelope_prices
 from optimizer.evaluate import Packs, evaluate
 from optimizer.formulation import build
 from optimizer.instance import Instance
@@ -33,28 +34,30 @@ def presolve_reasons(st: Structure) -> list[str]:
     return reasons
 
 
-def explain_infeasible(st: Structure, time_limit_s: float) -> list[str]:
+def explain_infeasible(st: Structure, time_limit_s: float,
+                       sites: list[str] | None = None) -> list[str]:
     """Why the full model has no solution although every demand has some usable offer.
 
-    Solves an elastic model that may leave demands unmet (as few as possible)
+    Solves an elastic model (of the given sites only, when some are known to be
+    unable to buy even alone) that may leave demands unmet, as few as possible,
     and explains each unmet demand with the rule that blocks it.
     """
-    unmet = _fewest_unmet(st, time_limit_s)
+    unmet = _fewest_unmet(st, time_limit_s, sites)
     if not unmet:
         return ["the demands cannot all be met together: vendor minimums, capacities and the "
                 "limit on vendors per site conflict"]
     return [_why_unmet(st, site, item) for site, item in unmet]
 
 
-def _fewest_unmet(st: Structure, time_limit_s: float) -> list[tuple[str, str]]:
-    model = build(st, name="elastic")
+def _fewest_unmet(st: Structure, time_limit_s: float,
+                  sites: list[str] | None) -> list[tuple[str, str]]:
+    # Sites that cannot buy even alone: their own model, without pooled rules, explains it.
+    prices = None if sites is None else envelope_prices(st)
+    model = build(st, name="elastic", sites=sites, prices=prices, rounding_cuts=False)
     prob = model.prob
     slack = {}
     penalty = 10.0 * (1.0 + sum(abs(c) for _, c in model.cost))
-    for (site, item), offers in st.offers_at.items():
-        con = model.cover.get((site, item))
-        if con is None or not offers:
-            continue
+    for (site, item), con in model.cover.items():
         u = prob.add_variable(f"unmet({site},{item})", 0, 1, LpBinary)
         slack[(site, item)] = u
         q = float(st.need[(site, item)][0])

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from optimizer.check import check_packs
-from optimizer.core import Outcome, optimize
+from optimizer.core import Outcome, optimize, optimize_around
 from optimizer.decompose import Decomposition, decompose
 from optimizer.errors import VerificationError
 from optimizer.evaluate import evaluate
@@ -57,7 +57,10 @@ def solve_pooled(st: Structure, budget: Budget) -> Outcome:
     dec = decompose(st, time.monotonic() + share * budget.remaining(), workers=budget.workers,
                     progress=budget.progress, should_stop=budget.should_stop)
     seconds = time.monotonic() - began
-    first = _from_decomposition(st, dec, budget.gap, seconds)
+    if dec.infeasible_sites:
+        return Outcome(status="infeasible", log=dec.log, solve_s=seconds,
+                       infeasible_sites=dec.infeasible_sites)
+    first = _from_decomposition(st, dec, budget, seconds)
     if large or first.status == "optimal" or _stopped(budget):
         if first.packs is None:
             return _greedy_only(st, first) if large else _by_mip(
@@ -93,15 +96,36 @@ def _by_mip(st: Structure, budget: Budget, starts: list) -> Outcome:
     return optimize(st, settings, starts=starts)
 
 
-def _from_decomposition(st: Structure, dec: Decomposition, gap: float, seconds: float) -> Outcome:
-    if dec.cost is None or check_packs(st.instance, dec.packs):
+def _from_decomposition(st: Structure, dec: Decomposition, budget: Budget,
+                        seconds: float) -> Outcome:
+    if dec.cost is None:
         return Outcome(status="no_solution", bound=dec.bound, log=dec.log, solve_s=seconds)
+    broken = check_packs(st.instance, dec.packs)
+    if broken:  # a pooled minimum or capacity the bans could not repair
+        if not _repair_around(st, dec, broken, budget):
+            return Outcome(status="no_solution", bound=dec.bound, log=dec.log, solve_s=seconds)
     out = Outcome(status="feasible", packs=dec.packs, cost=dec.cost, bound=dec.bound,
                   solver="HiGHS (per site)", solve_s=seconds, log=list(dec.log),
                   method={"plan": f"per-site decomposition, {dec.rounds} round(s)",
                           "bound": "per-site decomposition at envelope prices"})
-    out.status = _status(out, gap)
+    out.status = _status(out, budget.gap)
     return out
+
+
+def _repair_around(st: Structure, dec: Decomposition, broken: list, budget: Budget) -> bool:
+    """Fix-and-optimize over the sites that may buy the offers whose pooled rules break."""
+    offers = {o for o in st.cap if any(f"offer {o}:" in v.message for v in broken)}
+    free = {s for o in offers for s in st.sites_of_offer.get(o, ())}
+    if not free:
+        return False
+    settings = MipSettings(time_limit=max(5.0, min(60.0, 0.5 * budget.remaining())),
+                           gap=budget.gap, threads=budget.threads, phase="repair")
+    out = optimize_around(st, dec.packs, free, settings)
+    dec.log.append(f"repaired {len(offers)} offer(s) over {len(free)} sites: {out.status}")
+    if out.packs is None or check_packs(st.instance, out.packs):
+        return False
+    dec.packs, dec.cost = out.packs, out.cost
+    return True
 
 
 def _combine(out: Outcome, first: Outcome, dec: Decomposition, gap: float) -> Outcome:

@@ -106,14 +106,7 @@ def solve(instance: Instance | dict, options: SolveOptions | None = None, *,
     st = analyse(inst)
     if not st.feasible_so_far:
         return _infeasible(presolve_reasons(st), clock)
-    runs = None
-    if opts.standalone and standalone is None and len(inst.members) > 1:
-        cores = opts.workers or os.cpu_count() or 1
-        each = min(inst.options.time_limit_s,
-                   max(5.0, inst.options.time_limit_s * cores / len(inst.members)))
-        runs = StandaloneRuns(inst, time_limit_s=each,
-                              mip_gap=inst.options.mip_gap, threads=inst.options.threads,
-                              workers=opts.workers)
+    runs = _start_standalone(inst, opts) if standalone is None else None
     try:
         plan, outcome = _pooled(inst, st, clock, should_stop, opts.workers)
         if plan.status is not Status.INFEASIBLE:
@@ -128,21 +121,36 @@ def solve(instance: Instance | dict, options: SolveOptions | None = None, *,
             runs.cancel()
     stopped = should_stop is not None and should_stop()
     if plan.status is not Status.INFEASIBLE and opts.explain and not stopped:
-        began = time.monotonic()
-        budget = min(30.0, 0.25 * inst.options.time_limit_s)
-        plan.notes += binding_notes(inst, plan.packs, evaluate(inst, plan.packs).total, budget,
-                                    resolve=len(st.ub) <= LARGE_PAIRS)
-        clock.timings["explain_s"] = time.monotonic() - began
+        _explain(inst, st, plan, clock)
     clock.phase("verify")
     _final_check(inst, plan)
     plan.timings = {**plan.timings, **clock.timings, "total_s": clock.elapsed}
     return plan
 
 
-def _infeasible(reasons: list[str], clock: _Clock) -> Plan:
+def _start_standalone(inst: Instance, opts: SolveOptions) -> StandaloneRuns | None:
+    """Members' standalone solves, started now and run while the pooled one runs."""
+    if not opts.standalone or len(inst.members) < 2:
+        return None
+    cores = opts.workers or os.cpu_count() or 1
+    limit = inst.options.time_limit_s
+    each = min(limit, max(5.0, limit * cores / len(inst.members)))
+    return StandaloneRuns(inst, time_limit_s=each, mip_gap=inst.options.mip_gap,
+                          threads=inst.options.threads, workers=opts.workers)
+
+
+def _explain(inst: Instance, st, plan: Plan, clock: _Clock) -> None:
+    began = time.monotonic()
+    budget = min(30.0, 0.25 * inst.options.time_limit_s)
+    plan.notes += binding_notes(inst, plan.packs, evaluate(inst, plan.packs).total, budget,
+                                resolve=len(st.ub) <= LARGE_PAIRS)
+    clock.timings["explain_s"] = time.monotonic() - began
+
+
+def _infeasible(reasons: list[str], clock: _Clock, found_by: str = "presolve") -> Plan:
     unique = list(dict.fromkeys(reasons))
     return Plan(status=Status.INFEASIBLE, unmet=unique, timings={"total_s": clock.elapsed},
-                method={"plan": "presolve", "bound": "presolve"})
+                method={"infeasible": found_by})
 
 
 def _pooled(inst: Instance, st, clock: _Clock, should_stop, workers) -> tuple[Plan, Outcome]:
@@ -154,7 +162,10 @@ def _pooled(inst: Instance, st, clock: _Clock, should_stop, workers) -> tuple[Pl
     outcome = solve_pooled(st, budget)
     clock.timings.update(build_s=outcome.build_s, solve_s=outcome.solve_s)
     if outcome.status == "infeasible":
-        return _infeasible(explain_infeasible(st, opts.time_limit_s), clock), outcome
+        sites = outcome.infeasible_sites or None
+        reasons = explain_infeasible(st, opts.time_limit_s, sites)
+        found_by = "sites that cannot buy even alone" if sites else "the exact model"
+        return _infeasible(reasons, clock, found_by), outcome
     if outcome.packs is None:
         if should_stop is not None and should_stop():
             raise CancelledError("stopped before any plan was found")
@@ -177,6 +188,8 @@ def _plan_of(inst: Instance, outcome: Outcome) -> Plan:
 def _collect(runs, inst, plan, outcome, should_stop) -> dict[str, StandaloneResult]:
     if runs is not None:
         return runs.collect(should_stop)
+    if len(inst.members) != 1:  # standalone solves were not asked for
+        return {}
     # One member: its standalone plan is the pooled plan itself.
     member = inst.members[0].id
     status = "optimal" if plan.status is Status.OPTIMAL else "feasible"

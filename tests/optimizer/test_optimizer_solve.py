@@ -178,3 +178,10 @@ def test_free_delivery_reached_by_building_up_orders_is_noted():
     assert all(d.fee == 0 for d in plan.deliveries if d.vendor == "dairy")
     assert "2 deliveries reach free delivery within 2% of the threshold (their orders were " \
            "built up to it)" in plan.notes
+
+
+def test_without_standalone_solves_members_pay_their_own_lines():
+    plan = solve(load_instance(two_members()), SolveOptions(standalone=False)).to_json()
+    assert [m["standalone_cost"] for m in plan["members"]] == [None, None]
+    assert plan["members"][0]["standalone_unmet"] == ["standalone cost not computed"]
+    assert sum(Decimal(m["cost"]) for m in plan["members"]) == Decimal(plan["total_cost"])
