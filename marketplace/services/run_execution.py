@@ -87,16 +87,13 @@ def execute_run(session: Session, run_id: int, *, workers: int | None = None,
     message saved; a cancel request ends it as cancelled (keeping the best plan found, if any,
     for reference but writing no plan lines). ``observer`` also receives every progress report
     (logging, tests); ``workers`` limits the processes of the standalone solves."""
-    run = session.scalar(select(OptimizationRun).where(OptimizationRun.id == run_id).with_for_update())
-    if run is None or run.status is not RunStatus.QUEUED:
+    claimed, run = _claim(session, run_id)
+    if not claimed:
+        if run is not None and run.status is RunStatus.QUEUED and run.cancel_requested:
+            return _finish(session, run, RunStatus.CANCELLED)
         session.rollback()
         return run.status if run is not None else RunStatus.FAILED
-    if run.cancel_requested:
-        _finish(session, run, RunStatus.CANCELLED)
-        return run.status
-    run.status, run.started_at = RunStatus.RUNNING, utcnow()
-    run.progress = {"phase": "validate", "elapsed_s": 0, "updated_at": run.started_at.isoformat()}
-    session.commit()
+    assert run is not None
     monitor = RunMonitor(session, run.id, clock)
 
     def report(data: dict[str, Any]) -> None:
@@ -122,9 +119,33 @@ def execute_run(session: Session, run_id: int, *, workers: int | None = None,
     return _finish(session, run, RunStatus.SUCCEEDED, plan=plan)
 
 
+def _claim(session: Session, run_id: int) -> tuple[bool, OptimizationRun | None]:
+    """Mark the run running if it is queued and no cancel was asked; whether it was, and the
+    run re-read (commits).
+
+    The UPDATE comes first in its transaction on purpose, and the read after it is ended by a
+    commit: on SQLite a transaction that reads and then writes fails at once ("database is
+    locked") when another connection is writing at that moment (the web request saving the
+    job's id right after queueing it, or any page), while a transaction that starts with its
+    write waits its turn. The job's progress writes come next."""
+    now = utcnow()
+    claimed = session.execute(
+        update(OptimizationRun)
+        .where(OptimizationRun.id == run_id, OptimizationRun.status == RunStatus.QUEUED,
+               OptimizationRun.cancel_requested.is_(False))
+        .values(status=RunStatus.RUNNING, started_at=now,
+                progress={"phase": "validate", "elapsed_s": 0, "updated_at": now.isoformat()})
+        .execution_options(synchronize_session=False)).rowcount
+    session.commit()
+    run = session.get(OptimizationRun, run_id, populate_existing=True)
+    session.commit()
+    return claimed == 1, run
+
+
 def _finish(session: Session, run: OptimizationRun, status: RunStatus, *, plan: Plan | None = None,
             error: str | None = None, log_lines: list[str] | None = None) -> RunStatus:
     session.refresh(run)
+    session.commit()  # end the read: the writes below then wait their turn on SQLite (see _claim)
     run.status, run.finished_at, run.error = status, utcnow(), error
     lines = list(log_lines or [])
     if plan is not None:
