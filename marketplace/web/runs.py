@@ -68,8 +68,12 @@ def detail(run_id: int) -> str:
     review = None
     if run.status is RunStatus.SUCCEEDED and "plans.review" in current_app.view_functions:
         review = url_for("plans.review", run_id=run.id)  # the plan review, when that module is there
+    # Left-out members are not in the run's instance: their names come from the alliance.
+    left_out = [m.name for m in runs.member_choices(db(), actor(), run.cycle_id)
+                if m.id in set(run.excluded_member_ids)] if run.excluded_member_ids else []
     return render_template("runs/detail.html", run=run, progress=runs.run_progress(run), plan=runs.run_plan(run),
-                           instance=runs.run_instance(run), confirm=ConfirmForm(), review_url=review)
+                           instance=runs.run_instance(run), confirm=ConfirmForm(), review_url=review,
+                           left_out=left_out)
 
 
 @bp.get("/runs/<id:run_id>/progress")
