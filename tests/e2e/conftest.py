@@ -48,7 +48,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_until_up(url: str, process: subprocess.Popen, timeout_s: float = 60) -> None:
+def _wait_until_up(url: str, process: subprocess.Popen, timeout_s: float = 180) -> None:
+    # `sharedbuy demo` optimizes its cycles before it serves: allow for a loaded machine.
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
