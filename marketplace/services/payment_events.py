@@ -63,10 +63,12 @@ def _request_key(event: dict[str, Any]) -> str | None:
 def _payment_intent(session: Session, gateway: StripeGateway, event: dict[str, Any]) -> str:
     intent = _object(event)
     payment = session.scalar(select(SharePayment).where(SharePayment.payment_intent_id == intent.get("id")))
-    if payment is None:
-        wanted = str((intent.get("metadata") or {}).get("share_payment_id") or "")
+    if payment is None:  # our answer from Stripe was lost: the intent's metadata names the payment
+        metadata = intent.get("metadata") or {}
+        wanted = str(metadata.get("share_payment_id") or "")
         payment = session.get(SharePayment, int(wanted)) if wanted.isdigit() else None
-        if payment is None or payment.payment_intent_id not in (None, intent.get("id")):
+        if (payment is None or payment.payment_intent_id is not None
+                or metadata.get("share_id") != str(payment.share_id) or intent.get("amount") != payment.amount_cents):
             return "ignored: unknown payment intent"
     return apply_intent(session, payment.id, intent, attempt_id=None, request_key=_request_key(event))
 

@@ -177,3 +177,19 @@ def test_an_event_for_something_we_never_made_is_acknowledged_and_ignored(hooks,
     assert response.status_code == 200 and response.get_json()["outcome"].startswith("ignored")
     assert counts(session) == (0, 1)
     assert json.loads(emu.signed_payload(event["id"], WEBHOOK_SECRET)[0])["id"] == event["id"]
+
+
+def test_a_success_for_an_intent_whose_creation_answer_was_lost_is_matched_by_its_metadata(
+        hooks, session, pw, gateway, emu):
+    emu.inject_fault("POST", "/v1/payment_intents", "timeout_after_commit")
+    payment = payments.pay_share(session, pw.world.dx, make_gateway(emu, attempts=1), pw.share_x.id,
+                                 "pm_card_visa")
+    assert payment.status is PaymentStatus.PENDING and payment.payment_intent_id is None
+    [intent] = emu.objects("payment_intent")
+    gateway._client.v1.payment_intents.confirm(intent["id"], params={"payment_method": "pm_card_visa"})
+    [event] = emu.events("payment_intent.succeeded")
+    assert send(hooks, emu, event["id"]).get_json()["outcome"] == "payment paid"
+    resumed = payments.resume_payment(session, gateway, payment.id)
+    assert resumed.status is PaymentStatus.PAID and resumed.payment_intent_id == intent["id"]
+    assert len(emu.objects("payment_intent")) == 1 and len(emu.objects("charge")) == 1
+    assert counts(session)[0] == 2
