@@ -7,7 +7,8 @@
   rejected (saying why), the others have not decided yet;
 - a cycle **open for needs**, its cutoff a few days away.
 
-In each, the sites' recurring needs became lines and three directors added a one-off line.
+In each, the sites' recurring needs became lines, every other site's director changed one of
+them and three directors added a one-off line.
 
 Everything goes through the services a hub, a director and a vendor use, with the times each
 step would have happened (``now=``), relative to today. The optimizer runs with its shortest
@@ -18,10 +19,11 @@ demo made on another day are left alone.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -114,7 +116,7 @@ def _create(session: Session, hub: User, plan: DemoCycle) -> Cycle:
 
 
 def _open(context: Any, cycle: Cycle, plan: DemoCycle) -> None:
-    """Open the cycle; three directors add a one-off line each (once)."""
+    """Open the cycle; directors then change their lines a little (once)."""
     session = context.session
     if cycle.status is CycleStatus.DRAFT:
         cycles.open_cycle(session, context.hub_manager, cycle.id, now=plan.opens_at)
@@ -125,15 +127,31 @@ def _open(context: Any, cycle: Cycle, plan: DemoCycle) -> None:
     sites = list(session.scalars(select(Site).join(Organization, Organization.id == Site.organization_id)
                                  .where(Organization.alliance_id == cycle.alliance_id,
                                         Organization.kind == OrgKind.MEMBER, Site.active.is_(True))
-                                 .order_by(Site.id)))[plan.index * 3:plan.index * 3 + 3]
+                                 .order_by(Site.id)))
+    directors = _directors(session, sorted({site.organization_id for site in sites}))
+    _adjust_lines(session, cycle, plan, [(s, directors[s.organization_id]) for s in sites
+                                         if s.organization_id in directors])
+
+
+def _adjust_lines(session: Session, cycle: Cycle, plan: DemoCycle, sites: list[tuple[Site, User]]) -> None:
+    """Every other site's director changes one line by 10 to 25% (more children, a menu
+    change...), and three directors add a one-off line: no two cycles ask for the same."""
     items = dict(session.execute(select(Item.slug, Item.id).where(Item.alliance_id == cycle.alliance_id)).all())
-    directors = _directors(session, [site.organization_id for site in sites])
-    for number, site in enumerate(sites):
+    when = plan.opens_at + timedelta(hours=3)
+    for number, (site, director) in enumerate(sites):
+        if (number + plan.index) % 2 == 0:
+            rng = random.Random(f"{plan.index}|{site.id}")
+            line = rng.choice(demand.list_site_lines(session, director, cycle.id, site.id))
+            factor = Decimal(rng.choice(("0.8", "0.9", "1.15", "1.25")))
+            quantity = max(Decimal("0.1"), (line.quantity * factor).quantize(Decimal("0.1"), ROUND_HALF_UP))
+            demand.update_line(session, director, line.id, demand.LineInput(
+                line.item_id, quantity, line.max_unit_price, tuple(line.avoided_vendor_ids), line.note), now=when)
+    for number, (site, director) in enumerate(sites[plan.index * 3:plan.index * 3 + 3]):
         slug, quantity, note = ONE_OFFS[(plan.index + number) % len(ONE_OFFS)]
-        if slug in items and site.organization_id in directors:
-            demand.add_line(session, directors[site.organization_id], cycle.id, site.id,
+        if slug in items:
+            demand.add_line(session, director, cycle.id, site.id,
                             demand.LineInput(items[slug], Decimal(quantity), note=note),
-                            now=plan.opens_at + timedelta(hours=3 + number))
+                            now=when + timedelta(hours=1 + number))
 
 
 def _publish(context: Any, cycle: Cycle, plan: DemoCycle) -> None:
