@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -255,24 +256,40 @@ def _gateway(config: Config) -> StripeGateway:
 
 
 @contextmanager
-def _demo_payments(config: Config, host: str, port: int, stripe_port: int = DEMO_STRIPE_PORT) -> Iterator[Config]:
+def _demo_payments(config: Config, host: str, port: int, stripe_port: int | None = None) -> Iterator[Config]:
     """Without STRIPE_API_KEY, the demo pays through the project's Stripe emulator, started here
-    as a separate process on 127.0.0.1 (the app reaches it over HTTP, like Stripe)."""
+    as a separate process on 127.0.0.1 (the app reaches it over HTTP, like Stripe); on port
+    12111 unless that one is taken."""
     if config.stripe_api_key:
         yield config
         return
+    stripe_port = stripe_port or _free_port(DEMO_STRIPE_PORT)
     secret = f"whsec_{secrets.token_hex(16)}"
     process = subprocess.Popen([sys.executable, "-m", "stripe_emulator", "--host", "127.0.0.1", "--port",  # noqa: S603
                                 str(stripe_port), "--webhook", f"http://{host}:{port}/payments/webhook",
                                 "--webhook-secret", secret, "--ach-settle-seconds", "30"])
+    # A plain `kill` of the demo must stop the emulator too: turn SIGTERM into a normal exit.
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         _wait_for_port(stripe_port, process)
         click.echo(f"Payments: test mode, through the Stripe emulator on http://127.0.0.1:{stripe_port}\n")
         yield replace(config, stripe_api_key="sk_test_demo", stripe_api_base=f"http://127.0.0.1:{stripe_port}",
                       stripe_webhook_secret=secret)
     finally:
+        signal.signal(signal.SIGTERM, previous)
         process.terminate()
         process.wait(timeout=10)
+
+
+def _free_port(preferred: int) -> int:
+    for candidate in (preferred, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return int(probe.getsockname()[1])
+    raise click.ClickException("no free port on 127.0.0.1 for the Stripe emulator")
 
 
 def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:

@@ -101,10 +101,12 @@ def _charge_refunded(session: Session, gateway: StripeGateway, event: dict[str, 
     payment = session.scalar(select(SharePayment).where(SharePayment.charge_id == charge.get("id")))
     if payment is None:
         return "ignored: unknown charge"
-    pending = _pending_entries(session, EntryKind.REFUND, payment_id=payment.id)
-    if not pending:
+    if not _pending_entries(session, EntryKind.REFUND, payment_id=payment.id):
         return "nothing pending"
-    return f"settled {_settle_from(gateway.list_refunds(charge['id']), pending)}"
+    payment_id = payment.id
+    session.commit()  # a read only: end it before asking Stripe (the event is stored with the effect)
+    refunds = gateway.list_refunds(charge["id"])
+    return f"settled {_settle_from(refunds, _pending_entries(session, EntryKind.REFUND, payment_id=payment_id))}"
 
 
 def _transfer(session: Session, gateway: StripeGateway, event: dict[str, Any]) -> str:

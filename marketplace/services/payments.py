@@ -40,7 +40,6 @@ from marketplace.models import (
 )
 from marketplace.payments import ledger, money
 from marketplace.payments.errors import (
-    CardDeclinedError,
     StripeRefusedError,
     StripeUnavailableError,
 )
@@ -258,28 +257,31 @@ def _payment_for(session: Session, share: MemberShare) -> SharePayment:
 
 def drive_attempt(session: Session, gateway: StripeGateway, attempt_id: int) -> SharePayment:
     """Send one attempt to Stripe (its PaymentIntent first, when it has none) and commit the
-    outcome. Safe to call again for the same attempt: Stripe replays the first answers."""
+    outcome. Safe to call again for the same attempt: Stripe replays the first answers.
+
+    No database transaction stays open while Stripe is called (a reader waiting on the network
+    would block, or be refused by, the writer of a webhook meanwhile)."""
     attempt = session.get_one(PaymentAttempt, attempt_id)
     payment = attempt.payment
+    payment_id, intent_id, key, method = payment.id, payment.payment_intent_id, attempt.idempotency_key, \
+        attempt.payment_method
+    create = dict(amount=payment.amount_cents, currency=payment.currency, metadata=intent_metadata(payment),
+                  transfer_group=transfer_group(payment.cycle_id),
+                  description=f"{payment.cycle.name}: share of {payment.member.name}")
+    session.commit()
     try:
-        if payment.payment_intent_id is None:
-            intent = gateway.create_payment_intent(
-                payment.intent_key, amount=payment.amount_cents, currency=payment.currency,
-                transfer_group=transfer_group(payment.cycle_id), metadata=intent_metadata(payment),
-                description=f"{payment.cycle.name}: share of {payment.member.name}")
-            _store_intent(session, payment.id, intent["id"])
-        intent = gateway.confirm_payment_intent(attempt.idempotency_key, payment.payment_intent_id or "",
-                                                attempt.payment_method)
+        if intent_id is None:
+            intent_id = gateway.create_payment_intent(payment.intent_key, **create)["id"]  # type: ignore[arg-type]
+            _store_intent(session, payment_id, intent_id)
+        intent = gateway.confirm_payment_intent(key, intent_id, method)
     except StripeUnavailableError:
         session.rollback()
-        return session.get_one(SharePayment, payment.id)  # stays pending; resumed with the same keys
-    except CardDeclinedError as error:
-        return _refused(session, attempt_id, error)
+        return session.get_one(SharePayment, payment_id)  # stays pending; resumed with the same keys
     except StripeRefusedError as error:
         return _refused(session, attempt_id, error)
-    apply_intent(session, payment.id, intent, attempt_id=attempt_id)
+    apply_intent(session, payment_id, intent, attempt_id=attempt_id)
     session.commit()
-    return session.get_one(SharePayment, payment.id)
+    return session.get_one(SharePayment, payment_id)
 
 
 def _refused(session: Session, attempt_id: int, error: StripeRefusedError) -> SharePayment:

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, object_session, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from marketplace.errors import NotFoundError
 from marketplace.models import (
@@ -176,7 +176,9 @@ def _settle_pair(session: Session, gateway: StripeGateway, target: PairTarget, s
             return  # unanswered (resumed with the same key) or refused (a new key next run)
 
 
-Call = Callable[[StripeGateway, LedgerEntry], dict[str, Any]]
+#: Reads what a stored call needs (in the open transaction); the request it returns runs after
+#: that transaction ends, so no database lock or snapshot is held while Stripe answers.
+Call = Callable[[Session, LedgerEntry], Callable[[StripeGateway], dict[str, Any]]]
 
 
 def _next_step(session: Session, target: PairTarget, summary: PayoutSummary) -> tuple[int, Call] | None:
@@ -218,9 +220,10 @@ def _store(session: Session, payment: SharePayment, target: PairTarget, kind: En
 
 def _perform(session: Session, gateway: StripeGateway, entry_id: int, call: Call, summary: PayoutSummary) -> bool:
     """Make (or re-send) one stored call and record Stripe's answer; True when it was done."""
-    entry = session.get_one(LedgerEntry, entry_id)
+    request = call(session, session.get_one(LedgerEntry, entry_id))
+    session.commit()
     try:
-        answer = call(gateway, entry)
+        answer = request(gateway)
     except StripeUnavailableError:
         session.rollback()
         summary.pending += 1
@@ -256,29 +259,27 @@ def entry_metadata(entry: LedgerEntry) -> dict[str, str]:
             "cycle_id": str(entry.cycle_id), "vendor_id": str(entry.vendor_id)}
 
 
-def _refund(gateway: StripeGateway, entry: LedgerEntry) -> dict[str, Any]:
-    return gateway.create_refund(entry.idempotency_key, charge=entry.payment.charge_id or "",
-                                 amount=entry.amount_cents, metadata=entry_metadata(entry))
+def _refund(session: Session, entry: LedgerEntry) -> Callable[[StripeGateway], dict[str, Any]]:
+    key, charge, amount, metadata = (entry.idempotency_key, entry.payment.charge_id or "", entry.amount_cents,
+                                     entry_metadata(entry))
+    return lambda gateway: gateway.create_refund(key, charge=charge, amount=amount, metadata=metadata)
 
 
-def _transfer(gateway: StripeGateway, entry: LedgerEntry) -> dict[str, Any]:
-    return gateway.create_transfer(entry.idempotency_key, amount=entry.amount_cents, currency=entry.payment.currency,
-                                   destination=_account_id(entry) or "", source_transaction=entry.payment.charge_id or "",
-                                   transfer_group=transfer_group(entry.cycle_id), metadata=entry_metadata(entry))
+def _transfer(session: Session, entry: LedgerEntry) -> Callable[[StripeGateway], dict[str, Any]]:
+    destination = session.scalar(select(StripeAccount.stripe_id).where(
+        StripeAccount.organization_id == entry.vendor_id)) or ""
+    params = {"amount": entry.amount_cents, "currency": entry.payment.currency, "destination": destination,
+              "source_transaction": entry.payment.charge_id or "", "transfer_group": transfer_group(entry.cycle_id),
+              "metadata": entry_metadata(entry)}
+    key = entry.idempotency_key
+    return lambda gateway: gateway.create_transfer(key, **params)
 
 
-def _reverse(gateway: StripeGateway, entry: LedgerEntry) -> dict[str, Any]:
-    session = object_session(entry)
-    assert session is not None and entry.transfer_entry_id is not None
-    transfer = session.get_one(LedgerEntry, entry.transfer_entry_id)
-    return gateway.create_reversal(entry.idempotency_key, transfer=transfer.stripe_id or "",
-                                   amount=entry.amount_cents, metadata=entry_metadata(entry))
-
-
-def _account_id(entry: LedgerEntry) -> str | None:
-    session = object_session(entry)
-    assert session is not None
-    return session.scalar(select(StripeAccount.stripe_id).where(StripeAccount.organization_id == entry.vendor_id))
+def _reverse(session: Session, entry: LedgerEntry) -> Callable[[StripeGateway], dict[str, Any]]:
+    transfer = session.get_one(LedgerEntry, entry.transfer_entry_id or 0)
+    key, transfer_id, amount, metadata = (entry.idempotency_key, transfer.stripe_id or "", entry.amount_cents,
+                                          entry_metadata(entry))
+    return lambda gateway: gateway.create_reversal(key, transfer=transfer_id, amount=amount, metadata=metadata)
 
 
 _CALLS: dict[EntryKind, Call] = {EntryKind.REFUND: _refund, EntryKind.TRANSFER: _transfer,
@@ -319,15 +320,17 @@ def start_onboarding(session: Session, actor: User, gateway: StripeGateway | Non
         session.commit()
     account = session.scalars(select(StripeAccount).where(StripeAccount.organization_id == actor.organization_id)
                               .execution_options(populate_existing=True)).one()
-    if account.stripe_id is None:
-        made = gateway.create_account(account.idempotency_key, email=actor.email,
-                                      metadata={"organization_id": str(actor.organization_id)})
-        account = _lock_account(session, account.id)
-        account.stripe_id = account.stripe_id or made["id"]
-        record_event(session, actor, "stripe_account.created", account, alliance_id=actor.alliance_id,
-                     after={"stripe_id": account.stripe_id})
+    account_id, stripe_id, key, email, alliance_id = (account.id, account.stripe_id, account.idempotency_key,
+                                                      actor.email, actor.alliance_id)
+    session.commit()  # no transaction stays open while Stripe is called
+    if stripe_id is None:
+        made = gateway.create_account(key, email=email, metadata={"organization_id": str(actor.organization_id)})
+        account = _lock_account(session, account_id)
+        account.stripe_id = stripe_id = account.stripe_id or made["id"]
+        record_event(session, actor, "stripe_account.created", account, alliance_id=alliance_id,
+                     after={"stripe_id": stripe_id})
         session.commit()
-    return gateway.create_account_link(account.stripe_id or "", refresh_url=refresh_url, return_url=return_url)
+    return gateway.create_account_link(stripe_id, refresh_url=refresh_url, return_url=return_url)
 
 
 def refresh_vendor_account(session: Session, actor: User, gateway: StripeGateway | None) -> StripeAccount | None:
@@ -337,7 +340,9 @@ def refresh_vendor_account(session: Session, actor: User, gateway: StripeGateway
     account = session.scalar(select(StripeAccount).where(StripeAccount.organization_id == actor.organization_id))
     if account is None or account.stripe_id is None:
         return account
-    apply_account(session, gateway.retrieve_account(account.stripe_id))
+    stripe_id = account.stripe_id
+    session.commit()  # no transaction stays open while Stripe is called
+    account = apply_account(session, gateway.retrieve_account(stripe_id))
     session.commit()
     return account
 

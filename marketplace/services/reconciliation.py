@@ -65,6 +65,7 @@ def reconcile_cycle(session: Session, gateway: StripeGateway | None, cycle_id: i
     _settle_undecided(session, gateway, cycle_id)
     entries = list(session.scalars(select(LedgerEntry).where(LedgerEntry.cycle_id == cycle_id)
                                    .order_by(LedgerEntry.id)))
+    session.commit()  # a read only: end it before the (long) listing at Stripe
     try:
         stripe = _stripe_side(gateway, cycle_id, entries)
     except StripeUnavailableError:
