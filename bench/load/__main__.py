@@ -26,7 +26,7 @@ from pathlib import Path
 from bench.load import results
 from bench.load.cpu import CpuMeter
 from bench.load.seed import MANIFEST, Manifest, read_manifest
-from bench.load.server import default_workers, serve
+from bench.load.server import DEFAULT_THREADS, default_workers, serve
 from bench.load.stats import Recorder, text_table
 from bench.load.users import VirtualUser, director_pages, hub_pages, page_order
 
@@ -45,7 +45,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "logins, before measuring (default: 10, or a quarter of a shorter duration)")
     parser.add_argument("--max-requests", type=int, default=5000, help="per user, a bound besides time")
     parser.add_argument("--workers", type=int, default=default_workers(), help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread when > 1)")
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS,
+                        help="threads per worker (gthread when > 1, sync workers with 1)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--url", help="measure an app already running at this loopback URL instead")
     parser.add_argument("--manifest", type=Path, default=MANIFEST)

@@ -27,6 +27,12 @@ the same loaded machine, so compare the SQL counts and CPU times more than the w
 | director: share | 208 ms (54 ms CPU) | 62-98 ms (22-26 ms CPU) | the same parsed-instance cache |
 | every page | | 2 SQL fewer | the user's organization and alliance come with the login session (`services/accounts.py`) |
 
+gunicorn configurations, back-to-back 40-second runs of the same 50 users (load average 12 to 23):
+5 sync workers 22.8 requests/s, p50 1,066 ms, p95 3,733 ms; 2 x 4 gthread 34.6 requests/s, p95
+1,644 ms; 3 x 4 gthread 36.5 requests/s, p50 169 ms, p95 1,219 ms; 2 x 8 gthread 36.5
+requests/s, p95 1,052 ms. Threads win on a loaded machine: a request mostly waits for
+PostgreSQL (itself waiting for a CPU), and a sync worker can do nothing meanwhile.
+
 The seeded cycle's first optimizer run (default options, 120 s) failed in the optimizer's own
 check ("the model prices the plan at 1924.8300 but the rules give 1889.83"); the published
 plan is a second run with at most 4 vendors per site (`python -m bench.load.seed --retry-run
