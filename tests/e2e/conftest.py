@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -63,6 +64,20 @@ def _wait_until_up(url: str, process: subprocess.Popen, timeout_s: float = 180) 
     raise RuntimeError("the demo server did not start in time")
 
 
+def stop_process_group(process: subprocess.Popen) -> None:
+    """Stop a server started with ``start_new_session=True`` and what it started (the demo's
+    Stripe emulator, the optimizer's worker processes): a plain terminate leaves those behind."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
     """`sharedbuy demo` on a fresh SQLite file and a free loopback port; its printed logins."""
@@ -72,15 +87,14 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
     env["DATABASE_URL"] = f"sqlite:///{log.parent}/demo.db"
     with log.open("w") as out:
         process = subprocess.Popen([sys.executable, "-m", "marketplace.cli", "demo", "--port", str(port)],
-                                   stdout=out, stderr=subprocess.STDOUT, env=env, text=True)
+                                   stdout=out, stderr=subprocess.STDOUT, env=env, text=True, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     try:
         _wait_until_up(url, process)
         logins = [DemoLogin(*m.groups()) for line in log.read_text().splitlines() if (m := LOGIN_LINE.match(line))]
         yield DemoServer(url, logins)
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop_process_group(process)
 
 
 @pytest.fixture(scope="session")

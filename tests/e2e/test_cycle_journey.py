@@ -27,7 +27,7 @@ from rq import Queue
 from marketplace import migrate
 from marketplace.db import make_engine, make_session_factory
 from tests.conftest import require_service
-from tests.e2e.conftest import ARTIFACTS, _free_port, _wait_until_up
+from tests.e2e.conftest import ARTIFACTS, _free_port, _wait_until_up, stop_process_group
 from tests.e2e.journey_pages import Browser, Login, local, money, watch_run
 from tests.e2e.journey_seed import seed_journey_alliance
 
@@ -74,13 +74,12 @@ def journey_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Journey
     env.update(DATABASE_URL=url, REDIS_URL=str(redis_url), RQ_QUEUE=f"test-journey-{uuid.uuid4().hex}")
     with (folder / "server.log").open("w") as out:
         process = subprocess.Popen([sys.executable, "-m", "marketplace.cli", "run", "--port", str(port)],
-                                   stdout=out, stderr=subprocess.STDOUT, env=env, text=True)
+                                   stdout=out, stderr=subprocess.STDOUT, env=env, text=True, start_new_session=True)
     try:
         _wait_until_up(f"http://127.0.0.1:{port}/", process)
         yield JourneyServer(f"http://127.0.0.1:{port}/", logins, env)
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop_process_group(process)
         Queue(env["RQ_QUEUE"], connection=Redis.from_url(str(redis_url))).delete(delete_jobs=True)
 
 
