@@ -30,7 +30,8 @@ from optimizer.solver import MipSettings, run_mip
 from optimizer.structure import Structure
 
 SITE_GAP = 1e-3
-TAIL_FACTOR = 4.0
+SITE_OPTIONS = {"mip_allow_restart": False}  # ~10% less work on small site models
+TAIL_FACTOR = 2.0
 POOL_MIN_SITES = 150  # below this, sites are solved in this process
 
 
@@ -69,7 +70,8 @@ def solve_site(st: Structure, site: str, prices: dict[str, Decimal], banned: fro
     for (_, offer), var in model.x.items():
         if offer in banned:
             var.upBound = 0
-    settings = MipSettings(time_limit=time_limit, gap=gap, threads=1, phase="decompose")
+    settings = MipSettings(time_limit=time_limit, gap=gap, threads=1, phase="decompose",
+                           highs_options=SITE_OPTIONS)
     if start and not any(o in banned for _, o in start):
         settings.start = model.complete(start)
     result = run_mip(model, settings)
@@ -212,7 +214,9 @@ class _Run:
                 return False
         self.sols = dict(self.lower)
         self.out.bound = sum(s.bound for s in self.lower.values())
-        self.out.log.append(f"envelope-price bound {self.out.bound:.2f} over {len(sites)} sites")
+        open_gap = sum(s.objective - s.bound for s in self.lower.values())
+        self.out.log.append(f"envelope-price bound {self.out.bound:.2f} over {len(sites)} sites "
+                            f"(their own gaps add up to {open_gap:.2f})")
         return True
 
     def repaired(self) -> Packs:

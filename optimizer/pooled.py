@@ -68,7 +68,6 @@ def solve_pooled(st: Structure, budget: Budget) -> Outcome:
         return first
     starts = [construct_start(st.instance)] + ([first.packs] if first.packs else [])
     out = _by_mip(st, budget, starts)
-    out.build_s += seconds
     out.log = dec.log + out.log
     return _combine(out, first, dec, budget.gap)
 

@@ -70,14 +70,16 @@ class MipSettings:
     phase: str = "solve"
     started_at: float = field(default_factory=time.monotonic)
     cutoff: float | None = None  # objective known to be achievable (prunes worse nodes)
+    highs_options: dict = field(default_factory=dict)  # any HiGHS option by name
 
 
 class _Highs(pulp.HiGHS):
     """pulp.HiGHS with bulk model loading, a MIP start, progress and a stop request."""
 
-    def __init__(self, settings: MipSettings, **kwargs):
+    def __init__(self, settings: MipSettings):
         super().__init__(msg=False, timeLimit=settings.time_limit, gapRel=settings.gap,
-                         threads=threads_for_process(settings.threads), **kwargs)
+                         threads=threads_for_process(settings.threads),
+                         **settings.highs_options)
         self.settings = settings
         self.result = MipResult(status="no_solution", solver=f"HiGHS {_HIGHS_VERSION}")
         self._last_report = 0.0
