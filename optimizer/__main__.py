@@ -52,6 +52,8 @@ class _ProgressLine:
         parts = [f"[{event.get('elapsed_s', 0):7.1f}s] {event.get('phase', '')}"]
         if event.get("sites"):
             parts.append(f"sites {event.get('sites_done', 0)}/{event['sites']}")
+        if event.get("members"):
+            parts.append(f"members {event.get('members_done', 0)}/{event['members']}")
         if event.get("best_cost") is not None:
             parts.append(f"best {event['best_cost']:.2f}")
         if event.get("bound") is not None:

@@ -114,8 +114,8 @@ def solve(instance: Instance | dict, options: SolveOptions | None = None, *,
         if plan.status is not Status.INFEASIBLE:
             clock.phase("standalone")
             began = time.monotonic()
-            results = standalone if standalone is not None else _collect(runs, inst, plan,
-                                                                         outcome, should_stop)
+            results = standalone if standalone is not None else _collect(
+                runs, inst, plan, outcome, should_stop, clock.reporter)
             clock.timings["standalone_s"] = time.monotonic() - began
             plan = _with_members(inst, plan, outcome, results)
     finally:
@@ -190,9 +190,9 @@ def _plan_of(inst: Instance, outcome: Outcome) -> Plan:
     return plan
 
 
-def _collect(runs, inst, plan, outcome, should_stop) -> dict[str, StandaloneResult]:
+def _collect(runs, inst, plan, outcome, should_stop, progress) -> dict[str, StandaloneResult]:
     if runs is not None:
-        return runs.collect(should_stop)
+        return runs.collect(should_stop, progress)
     if len(inst.members) != 1:  # standalone solves were not asked for
         return {}
     # One member: its standalone plan is the pooled plan itself.

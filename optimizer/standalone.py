@@ -6,7 +6,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -69,6 +69,16 @@ def standalone_cost(instance: Instance, member_id: str, time_limit_s: float | No
                             seconds=time.monotonic() - began)
 
 
+class _Ticker:
+    def __init__(self, progress, total: int):
+        self.progress, self.total, self.last = progress, total, time.monotonic()
+
+    def tick(self, done: int) -> None:
+        if self.progress is not None and time.monotonic() - self.last >= 2.0:
+            self.last = time.monotonic()
+            self.progress({"phase": "standalone", "members_done": done, "members": self.total})
+
+
 class StandaloneRuns:
     """Standalone solves of every member, started at once and collected later."""
 
@@ -93,16 +103,27 @@ class StandaloneRuns:
             self.pending = members
             self.threads = threads
 
-    def collect(self, should_stop: Callable[[], bool] | None = None) -> dict[str, StandaloneResult]:
+    def collect(self, should_stop: Callable[[], bool] | None = None,
+                progress: Callable[[dict], None] | None = None) -> dict[str, StandaloneResult]:
+        """Every member's result (members still unsolved when a stop is asked are left out)."""
+        ticker = _Ticker(progress, len(self.instance.members))
         if self.pool is None:
             for m in self.pending:
                 if should_stop is not None and should_stop():
                     break
                 self.results[m] = standalone_cost(self.instance, m, *self.args, self.threads)
+                ticker.tick(len(self.results))
             return self.results
+        member_of = {future: m for m, future in self.futures.items()}
         try:
-            for m, future in self.futures.items():
-                self.results[m] = future.result()
+            pending = set(member_of)
+            while pending:
+                done, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+                for future in done:
+                    self.results[member_of[future]] = future.result()
+                ticker.tick(len(self.results))
+                if should_stop is not None and should_stop():
+                    break
         finally:
             self.pool.shutdown(cancel_futures=True)
         return self.results
