@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import ARTIFACTS, screenshot
 
 MONEY = re.compile(r"-?\$[\d,]+\.\d{2}")
 
@@ -27,27 +27,42 @@ class Login:
 
 @dataclass
 class Browser:
-    """One browser tab that logs in as whoever acts next; ``start_worker`` starts a background
-    worker that runs the queued jobs and stops (returns the process)."""
+    """The people of the journey, each in a browser context of their own (logged in once);
+    ``page`` is the tab of whoever acts now. ``start_worker`` starts a background worker that
+    runs the queued jobs and stops (returns the process)."""
 
-    page: object
+    browser: object
     url: str
     logins: list[Login]
     start_worker: Callable[[], subprocess.Popen]
     shots: list[str] = field(default_factory=list)
+    tabs: dict[str, object] = field(default_factory=dict)
+    page: object = None
 
     def login_for(self, role: str, organization: str | None = None) -> Login:
         return next(x for x in self.logins if x.role == role and (organization is None or x.organization == organization))
 
     def act_as(self, role: str, organization: str | None = None) -> None:
-        """Log out whoever is in, then log in as ``role`` (of ``organization``)."""
+        """Switch to ``role``'s (of ``organization``) tab, logging in the first time; the tab
+        shows the dashboard."""
         login = self.login_for(role, organization)
-        self.page.context.clear_cookies()
+        if login.email in self.tabs:
+            self.page = self.tabs[login.email]
+            self.page.goto(self.url)
+            return
+        context = self.browser.new_context(viewport={"width": 1280, "height": 860})
+        self.page = self.tabs[login.email] = context.new_page()
+        self.page.set_default_timeout(10_000)
+        self.page.on("dialog", lambda dialog: dialog.accept())  # the confirm() of open, close, finalize...
         self.page.goto(self.url + "login")
         self.page.get_by_label("Email").fill(login.email)
         self.page.get_by_label("Password").fill(login.password)
         self.click("Log in", "button")
         assert self.page.url == self.url, self.page.url
+
+    def close(self) -> None:
+        for tab in self.tabs.values():
+            tab.context.close()
 
     def follow(self, target) -> None:
         """Click a link or a form's button and wait for the next page to load."""
@@ -60,8 +75,15 @@ class Browser:
     def click(self, name: str, role: str = "link") -> None:
         self.follow(self.page.get_by_role(role, name=name).first)
 
-    def shot(self, name: str) -> None:
-        self.shots.append(screenshot(self.page, f"journey-{len(self.shots) + 1:02d}-{name}").name)
+    def shot(self, name: str, *, top: int | None = None) -> None:
+        """Save a screenshot of the page (only its first ``top`` pixels: long pages are slow)."""
+        name = f"journey-{len(self.shots) + 1:02d}-{name}"
+        if top is None:
+            self.shots.append(screenshot(self.page, name).name)
+            return
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": top})
+        self.shots.append(path.name)
 
     def flash(self) -> str:
         return " ".join(self.page.locator(".alert").all_inner_texts())
