@@ -32,7 +32,7 @@ from optimizer.structure import Structure
 SITE_GAP = 1e-3
 SITE_OPTIONS = {"mip_allow_restart": False}  # ~10% less work on small site models
 TAIL_FACTOR = 2.0
-POOL_MIN_SITES = 150  # below this, sites are solved in this process
+POOL_MIN_SITES = 24  # below this, sites are solved in this process (spawning costs ~1 s)
 
 
 @dataclass
