@@ -53,7 +53,7 @@ def _fewest_unmet(st: Structure, time_limit_s: float,
                   sites: list[str] | None) -> list[tuple[str, str]]:
     # Sites that cannot buy even alone: their own model, without pooled rules, explains it.
     prices = None if sites is None else envelope_prices(st)
-    model = build(st, name="elastic", sites=sites, prices=prices, rounding_cuts=False)
+    model = build(st, name="elastic", sites=sites, prices=prices, elastic=True)
     prob = model.prob
     slack = {}
     penalty = 10.0 * (1.0 + sum(abs(c) for _, c in model.cost))

@@ -53,6 +53,7 @@ class Formulation:
     split_sites: bool = False  # tier segments per site as well as on the pool
     cover: dict[tuple[str, str], LpConstraint] = field(default_factory=dict)
     rounding_cuts: bool = True  # mixed-integer rounding of the cover rows
+    pack_floors: bool = True  # a site's only offer of an item gets the packs it needs as floor
 
     def packs(self) -> Packs:
         """The whole packs of the solution held in the variables."""
@@ -102,15 +103,18 @@ class Formulation:
 
 def build(st: Structure, *, sites: Iterable[str] | None = None,
           prices: dict[str, Decimal] | None = None, name: str = "pooled",
-          split_sites: bool = False, rounding_cuts: bool = True) -> Formulation:
+          split_sites: bool = False, rounding_cuts: bool = True,
+          elastic: bool = False) -> Formulation:
     """Build the MIP for the presolved instance.
 
     `sites` restricts the model to some sites. `prices` prices every offer
     linearly at a fixed price per pack and drops the pooled rules (minimum
     order quantity, capacity): a per-site relaxation used for bounds and starts.
+    `elastic` leaves out what forces coverage beyond the cover rows (rounding
+    cuts, pack floors), so that slack on those rows can leave demands unmet.
     """
     model = Formulation(LpProblem(name, LpMinimize), st, split_sites=split_sites,
-                        rounding_cuts=rounding_cuts)
+                        rounding_cuts=rounding_cuts and not elastic, pack_floors=not elastic)
     keep = None if sites is None else list(dict.fromkeys(sites))  # ordered: same model each run
     pairs = (list(st.ub) if keep is None
              else [k for s in keep for k in st.site_pairs.get(s, ())])
@@ -132,9 +136,16 @@ def _con(model: Formulation, pairs, sense, rhs: float, name: str) -> LpConstrain
 
 
 def _add_packs(model: Formulation, pairs: list[tuple[str, str]]) -> None:
+    """x[s,o] in [lb, ub]: ub from the overbuy bound; lb where o is the site's only offer."""
     add = model.prob.add_variable
+    st = model.structure
+    offers = st.instance.offer_by_id
     for n, (site, offer) in enumerate(pairs):
-        model.x[(site, offer)] = add(f"x{n}({site},{offer})", 0, model.structure.ub[(site, offer)],
+        item = offers[offer].item
+        low = 0
+        if model.pack_floors and len(st.offers_at[(site, item)]) == 1:
+            low = math.ceil(st.need[(site, item)][0] / offers[offer].pack_size)
+        model.x[(site, offer)] = add(f"x{n}({site},{offer})", low, st.ub[(site, offer)],
                                      LpInteger)
 
 
