@@ -51,8 +51,9 @@ def test_envelope_price_is_the_lowest_average_price_reachable():
     assert envelope_prices(st)["o"] * 22 == 160
 
 
-def test_large_alliances_are_solved_by_decomposition(monkeypatch):
+def test_statewide_alliances_are_solved_by_decomposition(monkeypatch):
     monkeypatch.setattr("optimizer.pooled.LARGE_PAIRS", 0)
+    monkeypatch.setattr("optimizer.pooled.MIP_MAX_PAIRS", 0)  # statewide: no exact model
     monkeypatch.setattr(sys.modules["optimizer.solve"], "LARGE_PAIRS", 0)  # module, not function
     plans = {}
     for seed in (7, 12):  # 12 needs its pooled minimum repaired by fix-and-optimize
