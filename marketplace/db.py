@@ -75,7 +75,21 @@ def _install_sqlite_hooks(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # BEGIN IMMEDIATE when asked (see begin_write): the write lock is taken at once.
+        immediate = connection.get_execution_options().get(_IMMEDIATE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+_IMMEDIATE = "sharedbuy_begin_immediate"
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's next transaction as one that writes. On SQLite it takes the write
+    lock at once, so a concurrent writer makes it wait (busy timeout) rather than fail it with
+    "database is locked" when it reads first and writes later. Does nothing inside a
+    transaction already begun, or on other databases (row locks do that job there)."""
+    if not session.in_transaction():
+        session.connection(execution_options={_IMMEDIATE: True})
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

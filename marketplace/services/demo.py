@@ -23,6 +23,7 @@ from marketplace.services.catalog_demo import seed_catalog, seed_vendor_offers
 from marketplace.services.cycles_demo import seed_needs
 from marketplace.services.demo_cycles import seed_cycles
 from marketplace.services.passwords import hash_password
+from marketplace.services.payments import seed_hub_fee
 
 ALLIANCE_NAME = "Scott-Rice Child Care Alliance"
 PASSWORDS = {Role.HUB_MANAGER: "hub-demo-pass", Role.DIRECTOR: "director-demo-pass",
@@ -155,4 +156,5 @@ def seed_vendors(context: DemoContext) -> None:
 
 #: Each step gets the shared context; add catalog, cycles and payments steps after these.
 DEMO_STEPS: list[Callable[[DemoContext], None]] = [seed_hub, seed_members, seed_vendors,
-                                                    seed_catalog, seed_vendor_offers, seed_needs, seed_cycles]
+                                                    seed_catalog, seed_vendor_offers, seed_needs, seed_cycles,
+                                                    seed_hub_fee]

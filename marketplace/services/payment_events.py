@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from marketplace.db import begin_write
 from marketplace.models import EntryKind, EntryStatus, LedgerEntry, SharePayment, WebhookEvent
 from marketplace.payments import ledger
 from marketplace.payments.errors import StripeUnavailableError
@@ -33,6 +34,8 @@ def handle_event(session: Session, gateway: StripeGateway, event: dict[str, Any]
     event_id, kind = str(event.get("id") or ""), str(event.get("type") or "")
     if not event_id.startswith("evt_"):
         return "ignored: not an event"
+    session.commit()
+    begin_write(session)
     if session.scalar(select(WebhookEvent.id).where(WebhookEvent.event_id == event_id)) is not None:
         session.rollback()
         return "duplicate"
@@ -106,6 +109,7 @@ def _charge_refunded(session: Session, gateway: StripeGateway, event: dict[str, 
     payment_id = payment.id
     session.commit()  # a read only: end it before asking Stripe (the event is stored with the effect)
     refunds = gateway.list_refunds(charge["id"])
+    begin_write(session)
     return f"settled {_settle_from(refunds, _pending_entries(session, EntryKind.REFUND, payment_id=payment_id))}"
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marketplace.db import utcnow
+from marketplace.db import begin_write, utcnow
 from marketplace.models import (
     AttemptStatus,
     EntryKind,
@@ -33,7 +33,9 @@ FINAL = (AttemptStatus.SUCCEEDED, AttemptStatus.FAILED)
 
 
 def lock_payment(session: Session, payment_id: int) -> SharePayment:
-    """The payment, re-read under its row lock (PostgreSQL): one writer at a time."""
+    """The payment, re-read under its row lock (PostgreSQL; SQLite: the write lock when it
+    starts the transaction): one writer at a time."""
+    begin_write(session)
     return session.scalars(select(SharePayment).where(SharePayment.id == payment_id).with_for_update()
                            .execution_options(populate_existing=True)).one()
 

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from marketplace.db import begin_write
 from marketplace.errors import ConflictError, ValidationError
 from marketplace.models import (
     AttemptStatus,
@@ -106,6 +108,15 @@ def set_fee(session: Session, actor: User, percent: str, fixed: str) -> HubFeeSe
                  after={"percent": str(value), "fixed_cents": cents})
     session.commit()
     return setting
+
+
+def seed_hub_fee(context: Any) -> None:
+    """Demo step: the hub keeps 1.5% of each share plus $2.00 per member per cycle (an existing
+    setting is kept)."""
+    session, alliance_id = context.session, context.alliance.id
+    if session.scalar(select(HubFeeSetting.id).where(HubFeeSetting.alliance_id == alliance_id)) is None:
+        session.add(HubFeeSetting(alliance_id=alliance_id, percent=Decimal("1.5"), fixed_cents=200))
+        session.flush()
 
 
 # ---------------------------------------------------------------- what a share costs
@@ -203,6 +214,8 @@ def pay_share(session: Session, actor: User, gateway: StripeGateway | None, shar
     if problem:
         raise ConflictError(problem)
     gateway = require_gateway(gateway)
+    session.commit()  # end the reading; choosing the attempt is a writing transaction of its own
+    begin_write(session)
     attempt_id = _choose_attempt(session, actor, share, payment_method, method_type)
     return drive_attempt(session, gateway, attempt_id)
 

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from marketplace.db import begin_write
 from marketplace.errors import NotFoundError
 from marketplace.models import (
     Cycle,
@@ -159,7 +160,9 @@ def run_payouts(session: Session, gateway: StripeGateway, *, cycle_id: int | Non
     Safe to run at any time, again, or twice at once. Commits after each step."""
     summary = PayoutSummary()
     for cycle in [cycle_id] if cycle_id is not None else payout_cycles(session):
-        for target in payout_plan(session, cycle):
+        targets = payout_plan(session, cycle)
+        session.commit()  # a read: each step below is a short transaction of its own
+        for target in targets:
             if target.ready:
                 _settle_pair(session, gateway, target, summary)
     session.commit()
@@ -250,6 +253,7 @@ def resume_entry(session: Session, gateway: StripeGateway, entry_id: int) -> boo
 
 
 def _lock_entry(session: Session, entry_id: int) -> LedgerEntry:
+    begin_write(session)
     return session.scalars(select(LedgerEntry).where(LedgerEntry.id == entry_id).with_for_update()
                            .execution_options(populate_existing=True)).one()
 
@@ -309,6 +313,8 @@ def start_onboarding(session: Session, actor: User, gateway: StripeGateway | Non
     on the first visit, once: the key is stored before the call)."""
     require_role(actor, Role.VENDOR)
     gateway = require_gateway(gateway)
+    session.commit()
+    begin_write(session)
     found = session.scalar(select(StripeAccount.id).where(StripeAccount.organization_id == actor.organization_id))
     if found is None:
         try:
@@ -349,6 +355,7 @@ def refresh_vendor_account(session: Session, actor: User, gateway: StripeGateway
 
 def apply_account(session: Session, data: dict[str, Any]) -> StripeAccount | None:
     """Copy an Account's state (an answer or an ``account.updated`` event) onto our row."""
+    begin_write(session)
     account = session.scalar(select(StripeAccount).where(StripeAccount.stripe_id == data.get("id")))
     if account is None:
         return None
@@ -361,5 +368,6 @@ def apply_account(session: Session, data: dict[str, Any]) -> StripeAccount | Non
 
 
 def _lock_account(session: Session, account_id: int) -> StripeAccount:
+    begin_write(session)
     return session.scalars(select(StripeAccount).where(StripeAccount.id == account_id).with_for_update()
                            .execution_options(populate_existing=True)).one()

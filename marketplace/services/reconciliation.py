@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marketplace.db import begin_write
 from marketplace.models import (
     Cycle,
     EntryKind,
@@ -77,6 +78,8 @@ def reconcile_cycle(session: Session, gateway: StripeGateway | None, cycle_id: i
     found += plan_problems
     if stripe:
         totals.update(_stripe_totals(stripe))
+    session.commit()  # the comparison only read: the report is written in a transaction of its own
+    begin_write(session)
     report = ReconciliationReport(cycle_id=cycle_id, created_by_id=actor.id if actor else None, totals=totals,
                                   discrepancies=[asdict(d) for d in found])
     session.add(report)

@@ -155,3 +155,15 @@ def test_ledger_rows_have_unique_keys_made_from_our_ids(session, pw, gateway):
     assert all(k.startswith(f"sharedbuy:share-{pw.share_x.id}:") for k in keys)
     assert payment.attempts[0].idempotency_key.endswith(":attempt-1")
     assert EntryKind.CHARGE.value in keys[0]
+
+
+def test_the_demo_hub_keeps_a_fee_once(session, world):
+    from types import SimpleNamespace
+
+    from marketplace.models import HubFeeSetting
+
+    context = SimpleNamespace(session=session, alliance=world.hub.organization.alliance)
+    payments.seed_hub_fee(context)
+    payments.seed_hub_fee(context)
+    [setting] = session.scalars(select(HubFeeSetting)).all()
+    assert (str(setting.percent), setting.fixed_cents) == ("1.50", 200)
