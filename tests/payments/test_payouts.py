@@ -132,3 +132,31 @@ def test_costs_moved_between_members_still_pay_vendors_their_orders_exactly(sess
         by_vendor[transfer["destination"]] = by_vendor.get(transfer["destination"], 0) + transfer["amount"]
     assert sorted(by_vendor.values()) == sorted([pw.po_v.total_cents, pw.po_w.total_cents])
     assert_identity(session, pw.cycle.id)
+
+
+def test_each_party_sees_only_its_own_money(session, pw, gateway, emu):
+    from marketplace.models import ReconciliationReport, SharePayment, StripeAccount
+    from marketplace.services import reconciliation
+    from marketplace.services.scope import scoped_select
+
+    pay_both(session, pw, gateway)
+    onboard(session, gateway, emu, pw.world.vendor_org.id)
+    onboard(session, gateway, emu, pw.vendor_w.id)
+    deliver(session, pw.po_v)
+    deliver(session, pw.po_w)
+    payouts.run_payouts(session, gateway)
+    reconciliation.reconcile_cycle(session, gateway, pw.cycle.id)
+    world = pw.world
+
+    def seen(actor, model):
+        return session.scalars(scoped_select(actor, model)).all()
+
+    assert sorted(e.amount_cents for e in payouts.vendor_entries(session, world.vendor)) == [8420, 17300]
+    assert [e.amount_cents for e in payouts.vendor_entries(session, pw.vendor_w_user)] == [9000]
+    assert {e.member_id for e in seen(world.dx, LedgerEntry)} == {world.member_x.id}
+    assert [p.member_id for p in seen(world.dy, SharePayment)] == [world.member_y.id]
+    assert len(seen(world.hub, LedgerEntry)) == 2 * 2 + 3 and len(seen(world.hub, ReconciliationReport)) == 1
+    for outsider in (world.other_hub, world.dz):
+        assert seen(outsider, LedgerEntry) == seen(outsider, SharePayment) == []
+    assert seen(world.dx, ReconciliationReport) == seen(world.vendor, ReconciliationReport) == []
+    assert [a.organization_id for a in seen(world.vendor, StripeAccount)] == [world.vendor_org.id]
