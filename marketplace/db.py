@@ -131,6 +131,13 @@ def get_session() -> Session:
     return g.db_session
 
 
+def rollback_request_session() -> None:
+    """Undo what the current request's session holds (before an error page reads from it)."""
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
+
+
 def get_database(app: Any) -> Database:
     return app.extensions[_EXTENSION]
 

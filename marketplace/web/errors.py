@@ -9,6 +9,7 @@ from flask import Flask, Response, current_app, jsonify, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from marketplace.db import rollback_request_session
 from marketplace.errors import MarketplaceError
 from marketplace.web.helpers import wants_json
 
@@ -44,6 +45,7 @@ def error_response(status: int, code: str, message: str, details: list[Any] | No
 
 
 def _marketplace_error(error: MarketplaceError) -> Response:
+    rollback_request_session()  # nothing half-stored, and the page renders on a usable session
     return error_response(error.status, error.code, error.message, error.details)
 
 
@@ -68,6 +70,7 @@ def _http_error(error: HTTPException) -> Response:
 
 def _unexpected(error: Exception) -> Response:
     log.exception("unhandled error", exc_info=error)
+    rollback_request_session()
     return error_response(500, "server_error", "The error was logged. Nothing you entered was lost "
                           "unless the page says otherwise: please try again in a moment.")
 

@@ -68,3 +68,34 @@ def test_unexpected_errors_show_the_error_page(app, client, monkeypatch):
     assert response.status_code == 500
     assert response.get_json()["error"] == "server_error"
     assert "boom" not in response.get_data(as_text=True)
+
+
+def test_a_failed_write_still_gets_the_error_page(database_url, connection, world, monkeypatch):
+    """A flush that fails leaves the request's session unusable: the 500 page must still render."""
+    from flask_login import login_required
+
+    from marketplace import jobs
+    from marketplace.app import create_app
+    from marketplace.db import get_session
+    from marketplace.models import Site
+    from tests.conftest import Client, _joined_session, make_test_config
+
+    monkeypatch.setattr(jobs, "_factories", dict(jobs._factories))
+    app = create_app(make_test_config(database_url), session_factory=lambda: _joined_session(connection))
+
+    @login_required
+    def broken_write():
+        session = get_session()
+        session.add(Site(organization_id=world.dx.organization_id, name="Nowhere", city="X",
+                         zip_code="55000", region_code="55000", licensed_capacity=0))
+        session.flush()  # violates the capacity check
+        return "stored"
+
+    app.add_url_rule("/broken-write", view_func=broken_write)
+    browser = Client(app.test_client())
+    browser.login(world.dx)
+    response = browser.get("/broken-write")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Something went wrong on our side" in page and "Nothing you entered was lost" in page
+    assert browser.get("/").status_code == 200  # the next request works normally
