@@ -20,10 +20,11 @@ import pickle
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from optimizer.check import check_packs
 from optimizer.evaluate import Packs, evaluate
 from optimizer.formulation import build
 from optimizer.solver import MipSettings, run_mip
@@ -53,6 +54,7 @@ class Decomposition:
     cost: Decimal | None = None
     rounds: int = 0
     infeasible_sites: list[str] = field(default_factory=list)
+    method: str = "per-site plans"  # what produced the best plan
     log: list[str] = field(default_factory=list)
 
 
@@ -162,19 +164,31 @@ class SiteSolver:
 
 def decompose(st: Structure, deadline: float, *, workers: int | None = None,
               progress: Callable[[dict], None] | None = None,
-              should_stop: Callable[[], bool] | None = None) -> Decomposition:
-    """Lower bound from envelope prices, then re-priced and repaired per-site plans."""
+              should_stop: Callable[[], bool] | None = None,
+              seed: Callable[[], Packs] | None = None) -> Decomposition:
+    """Lower bound from envelope prices, then re-priced and repaired per-site plans.
+
+    `seed` makes another plan (a constructive heuristic) while the sites are
+    solved; if it keeps the rules and is cheaper it becomes the plan the
+    re-pricing rounds start from.
+    """
     out = Decomposition()
     solver = SiteSolver(st, workers, progress, should_stop)
+    helper = ThreadPoolExecutor(1) if seed is not None else None
     try:
+        seeded = helper.submit(seed) if helper is not None else None
         run = _Run(st, solver, out, deadline, progress, should_stop)
         if not run.first_pass():
             return out
         run.record(run.repaired())
+        if seeded is not None:
+            run.consider(seeded.result(), "constructive plan")
         run.refine()
         run.reprice()
     finally:
         solver.close()
+        if helper is not None:
+            helper.shutdown(cancel_futures=True)
     return out
 
 
@@ -248,10 +262,19 @@ class _Run:
         better = self.out.cost is None or cost < self.out.cost
         if better:
             self.out.cost, self.out.packs = cost, packs
+            self.out.method = "per-site plans"
         if self.progress is not None:
             self.progress({"phase": "decompose", "best_cost": float(self.out.cost),
                            "bound": self.out.bound})
         return better
+
+    def consider(self, packs: Packs, what: str) -> None:
+        if packs and not check_packs(self.st.instance, packs):
+            cost = evaluate(self.st.instance, packs).total
+            self.out.log.append(f"{what}: {cost:.2f}")
+            if self.out.cost is None or cost < self.out.cost:
+                self.out.cost, self.out.packs = cost, packs
+                self.out.method = what
 
     def refine(self) -> None:
         """Give the sites with the widest own gap more time (bound and plan both gain)."""

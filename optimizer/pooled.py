@@ -20,17 +20,18 @@ from optimizer.check import check_packs
 from optimizer.core import Outcome, optimize, optimize_around
 from optimizer.decompose import Decomposition, decompose
 from optimizer.errors import VerificationError
-from optimizer.evaluate import evaluate
+from optimizer.evaluate import Packs, evaluate
 from optimizer.heuristics import construct_start
 from optimizer.solver import MipSettings
 from optimizer.structure import Structure
 
 LARGE_PAIRS = 30_000  # from here the decomposition gets most of the time
 MIP_MAX_PAIRS = 80_000  # above this no exact model is built (its root alone takes minutes)
-MIP_MIN_SHARE = 0.25  # a large alliance's MIP runs only with this share of the time left
+MIP_MIN_SHARE = 0.2  # a large alliance's MIP runs only with this share of the time left
 DECOMPOSE_MIN_SITES = 8  # below this the MIP alone is quicker
 DECOMPOSE_SHARE = 0.5  # of the time limit, at most, before the MIP
-LARGE_SHARE = 0.75  # of the time limit for large alliances
+LARGE_SHARE = 0.6  # for large alliances whose exact model still fits
+ALONE_SHARE = 0.8  # when the decomposition is all there is (the rest: standalone, checks)
 
 
 @dataclass
@@ -57,22 +58,28 @@ def solve_pooled(st: Structure, budget: Budget) -> Outcome:
     if not large and len(st.instance.sites) < DECOMPOSE_MIN_SITES:
         return _by_mip(st, budget, [construct_start(st.instance)])
     began = time.monotonic()
-    share = LARGE_SHARE if large else DECOMPOSE_SHARE
+    mip_fits = len(st.ub) <= MIP_MAX_PAIRS
+    share = DECOMPOSE_SHARE if not large else LARGE_SHARE if mip_fits else ALONE_SHARE
+    greedy: list[Packs] = []
+
+    def seed() -> Packs:
+        greedy.append(construct_start(st.instance))
+        return greedy[0]
+
     dec = decompose(st, time.monotonic() + share * budget.remaining(), workers=budget.workers,
-                    progress=budget.progress, should_stop=budget.should_stop)
+                    progress=budget.progress, should_stop=budget.should_stop, seed=seed)
     seconds = time.monotonic() - began
     if dec.infeasible_sites:
         return Outcome(status="infeasible", log=dec.log, solve_s=seconds,
                        infeasible_sites=dec.infeasible_sites)
     first = _from_decomposition(st, dec, budget, seconds)
-    mip_fits = len(st.ub) <= MIP_MAX_PAIRS
     no_time = budget.remaining() < MIP_MIN_SHARE * budget.time_limit
     if first.status == "optimal" or _stopped(budget) or not mip_fits or (large and no_time):
         if first.packs is None:
             return _by_mip(st, budget, [construct_start(st.instance)]) if mip_fits else (
                 _greedy_only(st, first))
         return first
-    starts = [construct_start(st.instance)] + ([first.packs] if first.packs else [])
+    starts = (greedy or [construct_start(st.instance)]) + ([first.packs] if first.packs else [])
     out = _by_mip(st, budget, starts)
     out.log = dec.log + out.log
     return _combine(out, first, dec, budget.gap)
@@ -111,7 +118,8 @@ def _from_decomposition(st: Structure, dec: Decomposition, budget: Budget,
             return Outcome(status="no_solution", bound=dec.bound, log=dec.log, solve_s=seconds)
     out = Outcome(status="feasible", packs=dec.packs, cost=dec.cost, bound=dec.bound,
                   solver="HiGHS (per site)", solve_s=seconds, log=list(dec.log),
-                  method={"plan": f"per-site decomposition, {dec.rounds} round(s)",
+                  method={"plan": f"per-site decomposition ({dec.method}), {dec.rounds} "
+                                  f"round(s)",
                           "bound": "per-site decomposition at envelope prices"})
     out.status = _status(out, budget.gap)
     return out
