@@ -13,10 +13,11 @@ here: it comes back as a result with one error on row None (the whole file).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from catalog.errors import FileRejectedError, UnreadableFileError, UnsafeFileError
-from catalog.records import RowError, SheetResult
+from catalog.records import OfferRecord, RowError, SheetResult
 from catalog.safety import DEFAULT_MAX_BYTES, ZipLimits, inspect_upload
 from catalog.sheets import DEFAULT_MAX_ROWS, RawSheet, read_csv, read_xlsx
 from catalog.validation import Items, validate_sheet
@@ -51,13 +52,15 @@ def check_file(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_rows: int = DEFAULT_MAX_ROWS,
     limits: ZipLimits | None = None,
+    sink: Callable[[OfferRecord], None] | None = None,
 ) -> SheetResult:
     """Read and validate a price sheet given as bytes (an upload) or a local path (the CLI).
 
     `filename` only names the upload in messages; the type is judged by content.
     `items` is the catalog (item id -> (unit, name)); without it the item ids and
     units are not checked against a catalog. Never raises for a bad file: a
-    refused file is a result with one whole-file error (`row` None).
+    refused file is a result with one whole-file error (`row` None). `sink` receives each
+    good row's offer during validation (see :func:`catalog.validation.validate_sheet`).
     """
     try:
         if isinstance(source, bytes):
@@ -69,7 +72,7 @@ def check_file(
                             limits=limits)
     except FileRejectedError as exc:
         return SheetResult(offers=(), errors=(RowError(None, None, str(exc)),))
-    return validate_sheet(sheet, items)
+    return validate_sheet(sheet, items, sink=sink)
 
 
 def _read_local(path: Path, max_bytes: int) -> bytes:

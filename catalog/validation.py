@@ -42,10 +42,13 @@ _ORDER = {name: i for i, name in enumerate(COLUMN_NAMES)}
 _TIERS = tuple((k, f"tier{k}_min_packs", f"tier{k}_price") for k in range(1, TIER_COUNT + 1))
 
 
-def validate_sheet(table: RawSheet, items: Items | None = None) -> SheetResult:
+def validate_sheet(table: RawSheet, items: Items | None = None, *,
+                   sink: Callable[[OfferRecord], None] | None = None) -> SheetResult:
     """Check every row of `table`; return the valid offers and every problem found.
 
     `items` maps catalog item ids to `(unit, name)` (an `ItemRef` or any pair).
+    `sink`, if given, receives each row's offer as soon as the row is good on its own, before
+    the whole-sheet checks: when the result is not ``ok`` the caller must discard them.
     Errors and warnings are sorted by row, then by column order. A header
     missing a required column rejects every row (no row can be complete).
     """
@@ -66,6 +69,8 @@ def validate_sheet(table: RawSheet, items: Items | None = None) -> SheetResult:
             errors.extend(problems)
         else:
             offers.append(offer)
+            if sink is not None:
+                sink(offer)
         if values.get("vendor_sku"):
             skus.setdefault(values["vendor_sku"].casefold(), []).append(index + 2)
     duplicates = _duplicate_errors(skus, table, plan.header.positions)

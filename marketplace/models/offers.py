@@ -14,7 +14,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import Base, UTCDateTime
@@ -46,6 +54,8 @@ class PriceSheet(Base):
     """One uploaded file of a vendor. ``filename`` is shown, never used as a path."""
 
     __tablename__ = "price_sheets"
+    # The target of offers' (price_sheet_id, organization_id) foreign key.
+    __table_args__ = (UniqueConstraint("id", "organization_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
@@ -105,14 +115,19 @@ class Offer(Base):
     __tablename__ = "offers"
     __table_args__ = (
         UniqueConstraint("price_sheet_id", "vendor_sku"),
+        # One foreign key says both "the sheet exists" and "the offer's vendor is the sheet's
+        # vendor" (price_sheets.organization_id references organizations): one check per row
+        # where a key on each column took two.
+        ForeignKeyConstraint(["price_sheet_id", "organization_id"],
+                             ["price_sheets.id", "price_sheets.organization_id"], ondelete="CASCADE"),
         CheckConstraint("pack_size > 0", name="pack_size_positive"),
         CheckConstraint("max_packs IS NULL OR max_packs > 0", name="max_packs_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # (price_sheet_id, vendor_sku) is unique, so its index serves lookups by sheet too.
-    price_sheet_id: Mapped[int] = mapped_column(ForeignKey("price_sheets.id", ondelete="CASCADE"))
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    price_sheet_id: Mapped[int]
+    organization_id: Mapped[int]
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
     vendor_sku: Mapped[str] = mapped_column(String(64))
     description: Mapped[str] = mapped_column(String(500), default="")

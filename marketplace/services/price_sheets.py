@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -36,7 +37,7 @@ from marketplace.services.audit import record_event
 from marketplace.services.catalog import catalog_refs, item_ids
 from marketplace.services.paging import Page, paginate, paginate_list
 from marketplace.services.scope import get_scoped, require_role, scoped_select
-from marketplace.services.sheet_storage import store_offers
+from marketplace.services.sheet_storage import OfferStream, store_offers
 
 MAX_SHEET_BYTES = DEFAULT_MAX_BYTES
 MAX_STORED_ERRORS = 20_000
@@ -88,30 +89,57 @@ def ingest_sheet(session: Session, vendor: Organization, upload: Upload, *,
     Used by :func:`upload_price_sheet`, the command line and the demo; the caller has
     already decided that ``vendor`` may be written to.
     """
-    result = check_file(upload.data, upload.filename, catalog_refs(session, vendor.alliance_id),
-                        max_bytes=MAX_SHEET_BYTES)
-    if result.ok and result.rows == 0:
-        result = SheetResult(offers=(), errors=(RowError(None, None, NO_ROWS),),
-                             warnings=result.warnings, kind=result.kind)
     sheet = PriceSheet(
         organization_id=vendor.id, uploaded_by_id=uploaded_by.id if uploaded_by else None,
         filename=display_name(upload.filename)[:255], size_bytes=len(upload.data),
-        sha256=hashlib.sha256(upload.data).hexdigest(), kind=result.kind,
-        status=SheetStatus.VALIDATED if result.ok else SheetStatus.INVALID,
-        row_count=result.rows, error_count=len(result.errors),
-        errors=[_problem(e) for e in result.errors[:MAX_STORED_ERRORS]],
-        warnings=[_problem(w) for w in result.warnings[:MAX_STORED_WARNINGS]],
+        sha256=hashlib.sha256(upload.data).hexdigest(), status=SheetStatus.UPLOADED,
     )
     session.add(sheet)
     session.flush()
-    if result.ok:
-        sheet.offer_count = store_offers(session, sheet, result.offers,
-                                         item_ids(session, vendor.alliance_id))
+    result = _check_and_store(session, sheet, upload, vendor.alliance_id)
+    if result.ok and result.rows == 0:
+        result = SheetResult(offers=(), errors=(RowError(None, None, NO_ROWS),),
+                             warnings=result.warnings, kind=result.kind)
+    sheet.kind = result.kind
+    sheet.status = SheetStatus.VALIDATED if result.ok else SheetStatus.INVALID
+    sheet.row_count, sheet.error_count = result.rows, len(result.errors)
+    sheet.errors = [_problem(e) for e in result.errors[:MAX_STORED_ERRORS]]
+    sheet.warnings = [_problem(w) for w in result.warnings[:MAX_STORED_WARNINGS]]
     action = "price_sheet.validated" if result.ok else "price_sheet.rejected"
     record_event(session, uploaded_by, action, sheet, alliance_id=vendor.alliance_id,
                  after={"filename": sheet.filename, "rows": sheet.row_count,
                         "errors": sheet.error_count, "vendor_id": vendor.id})
     return sheet
+
+
+def _check_and_store(session: Session, sheet: PriceSheet, upload: Upload, alliance_id: int) -> SheetResult:
+    """Validate the upload against the catalog and, if every row is good, store its offers.
+
+    On PostgreSQL the offers stream into the database during validation, inside a savepoint
+    that is rolled back unless the whole sheet is good: a bad sheet leaves no offer.
+    """
+    check = partial(check_file, upload.data, upload.filename, catalog_refs(session, alliance_id),
+                    max_bytes=MAX_SHEET_BYTES)
+    ids = item_ids(session, alliance_id)
+    if session.get_bind().dialect.name != "postgresql":
+        result = check()
+        if result.ok and result.rows:
+            sheet.offer_count = store_offers(session, sheet, result.offers, ids)
+        return result
+    savepoint = session.begin_nested()
+    try:
+        with OfferStream(session, sheet, ids) as stream:
+            result = check(sink=stream.write)
+        if result.ok and result.rows:
+            sheet.offer_count = stream.finish()
+            savepoint.commit()
+        else:
+            savepoint.rollback()
+    except BaseException:
+        if savepoint.is_active:
+            savepoint.rollback()
+        raise
+    return result
 
 
 def _problem(error: RowError) -> dict[str, Any]:

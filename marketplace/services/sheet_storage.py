@@ -4,6 +4,8 @@ A 100,000-row sheet must be stored in seconds, so no ORM object is made per row.
 ids are taken first (PostgreSQL: from the table's sequence; SQLite: after the largest id,
 the transaction already holding SQLite's write lock), so offers and tiers can then be
 written without reading anything back: ``COPY`` on PostgreSQL, ``executemany`` elsewhere.
+On PostgreSQL, :class:`OfferStream` goes further: offers go into one ``COPY`` while the sheet
+is still being validated (the database checks and indexes them meanwhile), their tiers after.
 Helpers here flush nothing and commit nothing: they run inside the caller's transaction.
 """
 
@@ -67,9 +69,56 @@ def _copy(session: Session, rows: list[tuple[Any, ...]], tiers: list[tuple[Any, 
     cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
     with cursor:
         for table, columns, values in (("offers", OFFER_COLUMNS, rows), ("offer_tiers", TIER_COLUMNS, tiers)):
+            if not values:
+                continue
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for value in values:
                     copy.write_row(value)
+
+
+class OfferStream:
+    """PostgreSQL: a sheet's offers written by ``COPY`` one by one as validation passes them.
+
+    Use as a context manager around the validation, giving :meth:`write` as its sink; then,
+    only if the sheet is good, :meth:`finish` writes the tiers. Offers take their ids from the
+    table's default; :meth:`finish` reads them back by row number (unique within a sheet).
+    Offers of a sheet found bad later are the caller's to discard (e.g. by a savepoint).
+    """
+
+    def __init__(self, session: Session, sheet: PriceSheet, item_ids: Mapping[str, int]):
+        self.session, self.sheet, self.item_ids = session, sheet, item_ids
+        self.tiers: dict[int, tuple[Tier, ...]] = {}
+        self._cursor: Any = None
+        self._copy: Any = None
+
+    def __enter__(self) -> OfferStream:
+        self._cursor = self.session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+        columns = ", ".join(OFFER_COLUMNS[1:])
+        self._copy = self._cursor.copy(f"COPY offers ({columns}) FROM STDIN")
+        self._writer = self._copy.__enter__()
+        return self
+
+    def write(self, o: OfferRecord) -> None:
+        """Send one offer (a good row) to the database."""
+        self._writer.write_row((self.sheet.id, self.sheet.organization_id, self.item_ids[o.item], o.vendor_sku,
+                                o.description, o.pack_size, o.typed_pack_size, o.unit, o.discount,
+                                o.max_packs, o.valid_from, o.valid_to, o.row))
+        self.tiers[o.row] = o.tiers
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            self._copy.__exit__(*exc)
+        finally:
+            self._cursor.close()
+
+    def finish(self) -> int:
+        """Write the tiers of every offer sent; returns the number of offers."""
+        ids = self.session.execute(select(_OFFERS.c.row_number, _OFFERS.c.id)
+                                   .where(_OFFERS.c.price_sheet_id == self.sheet.id)).all()
+        tiers = [(offer_id, position, tier.min_packs, tier.price)
+                 for row, offer_id in ids for position, tier in enumerate(self.tiers[row], start=1)]
+        _copy(self.session, [], tiers)
+        return len(ids)
 
 
 def load_records(session: Session, sheet_id: int) -> list[OfferRecord]:

@@ -83,6 +83,18 @@ def test_one_bad_row_stores_nothing_but_the_rejected_upload_with_every_error(ses
         price_sheets.activate_price_sheet(session, world.vendor, sheet.id, today=TODAY)
 
 
+def test_a_sheet_refused_only_by_its_last_row_leaves_no_offer_and_the_next_upload_works(session, world, shop):
+    # Every row is good on its own until a late duplicate SKU: rows already sent are undone.
+    rows = [milk(), eggs(), milk("MILK-QT", unit="qt", pack_size=8), eggs("milk-4")]
+    sheet = upload(session, world.vendor, rows)
+    assert (sheet.status, sheet.offer_count, offer_count(session)) == (SheetStatus.INVALID, 0, 0)
+    assert sorted(e["row"] for e in sheet.errors) == [2, 5]
+    again = upload(session, world.vendor, rows[:3])
+    assert (again.status, again.offer_count, offer_count(session, again.id)) == (SheetStatus.VALIDATED, 3, 3)
+    assert session.scalar(select(func.count(OfferTier.offer_id))) == 5
+    assert session.scalar(select(func.count(PriceSheet.id))) == 2
+
+
 def test_a_clean_sheet_stores_exact_offers_and_waits_for_activation(session, world, shop):
     rows = [milk(price="$1,234.5678", tier2_price="1,000.00", max_packs=500, discount="incremental"),
             eggs(price="0.0550"), milk("MILK-QT", unit="qt", pack_size=8)]
