@@ -91,6 +91,7 @@ class _Plan:
 
     def __init__(self, header: HeaderMap, catalog: _Catalog | None):
         self.header = header
+        self.complete = header.complete  # a property: asked once, not once per row
         self.catalog = catalog
         self.names = tuple(header.positions)
         positions = list(header.positions.values())
@@ -111,7 +112,7 @@ class _Plan:
     def check(self, index: int, values: dict[str, str],
               table: RawSheet) -> tuple[OfferRecord | None, list[RowError]]:
         """The row's offer (fast path first), or None and every problem of the row."""
-        if not self.header.complete:
+        if not self.complete:
             return None, _careful(index, values, table, self.header, self.catalog, self.tiers)[1]
         if index not in table.cell_errors and index not in table.row_errors:
             offer = quick_offer(values, index + 2, self.tiers, self.catalog)
