@@ -10,8 +10,8 @@ migrated to head, with the 120-staple demo catalog. Timed, in that process:
 - ``upload``: ``services.price_sheets.upload_price_sheet`` end to end: validation again, then the
   bulk insert of every offer and tier, the audit event and the commit (what a vendor waits for),
   with the time spent storing after validation reported apart (SQLite: ``store_offers``, every
-  offer and tier; PostgreSQL: ``OfferStream.finish``, the wait for the last offers and tiers, the
-  rest having been stored by ``COPY`` in a second thread during validation);
+  offer and tier; PostgreSQL: ``OfferStream.finish``, the tiers, the offers having been streamed
+  by ``COPY`` during validation);
 - ``activate``: ``activate_price_sheet`` of that sheet (it becomes version 1);
 - ``diff``: a second sheet with 10 % of the prices changed, uploaded, then diffed per SKU.
 

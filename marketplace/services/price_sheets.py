@@ -130,9 +130,8 @@ def _check_and_store(session: Session, sheet: PriceSheet, upload: Upload, allian
     try:
         with OfferStream(session, sheet, ids) as stream:
             result = check(sink=stream.write)
-            stored = stream.finish()
         if result.ok and result.rows:
-            sheet.offer_count = stored
+            sheet.offer_count = stream.finish()
             savepoint.commit()
         else:
             savepoint.rollback()

@@ -4,16 +4,13 @@ A 100,000-row sheet must be stored in seconds, so no ORM object is made per row.
 ids are taken first (PostgreSQL: from the table's sequence; SQLite: after the largest id,
 the transaction already holding SQLite's write lock), so offers and tiers can then be
 written without reading anything back: ``COPY`` on PostgreSQL, ``executemany`` elsewhere.
-On PostgreSQL, :class:`OfferStream` goes further: batches of offers and tiers are stored by
-a second thread while the sheet is still being validated (the database checks and indexes
-them meanwhile).
+On PostgreSQL, :class:`OfferStream` goes further: offers go into one ``COPY`` while the sheet
+is still being validated (the database checks and indexes them meanwhile), their tiers after.
 Helpers here flush nothing and commit nothing: they run inside the caller's transaction.
 """
 
 from __future__ import annotations
 
-import queue
-import threading
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -38,20 +35,15 @@ def store_offers(session: Session, sheet: PriceSheet, offers: Sequence[OfferReco
     """Insert ``offers`` (all valid, item ids resolved by ``item_ids``) under ``sheet``."""
     write = _copy if session.get_bind().dialect.name == "postgresql" else _insert
     for chunk in _chunks(offers, CHUNK):
-        write(session, *_rows(sheet, _new_ids(session, len(chunk)), chunk, item_ids))
+        ids = _new_ids(session, len(chunk))
+        rows = [(offer_id, sheet.id, sheet.organization_id, item_ids[o.item], o.vendor_sku, o.description,
+                 o.pack_size, o.typed_pack_size, o.unit, o.discount, o.max_packs, o.valid_from, o.valid_to,
+                 o.row) for offer_id, o in zip(ids, chunk, strict=True)]
+        tiers = [(offer_id, position, tier.min_packs, tier.price)
+                 for offer_id, o in zip(ids, chunk, strict=True)
+                 for position, tier in enumerate(o.tiers, start=1)]
+        write(session, rows, tiers)
     return len(offers)
-
-
-def _rows(sheet: PriceSheet, ids: Sequence[int], chunk: Sequence[OfferRecord],
-          item_ids: Mapping[str, int]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The offers' and the tiers' rows of ``chunk``, the offers taking ``ids``."""
-    rows = [(offer_id, sheet.id, sheet.organization_id, item_ids[o.item], o.vendor_sku, o.description,
-             o.pack_size, o.typed_pack_size, o.unit, o.discount, o.max_packs, o.valid_from, o.valid_to,
-             o.row) for offer_id, o in zip(ids, chunk, strict=True)]
-    tiers = [(offer_id, position, tier.min_packs, tier.price)
-             for offer_id, o in zip(ids, chunk, strict=True)
-             for position, tier in enumerate(o.tiers, start=1)]
-    return rows, tiers
 
 
 def _chunks(offers: Sequence[OfferRecord], size: int) -> Iterator[Sequence[OfferRecord]]:
@@ -59,12 +51,11 @@ def _chunks(offers: Sequence[OfferRecord], size: int) -> Iterator[Sequence[Offer
         yield offers[start:start + size]
 
 
-_NEXT_IDS = "SELECT nextval(pg_get_serial_sequence('offers', 'id')) FROM generate_series(1, {n})"
-
-
 def _new_ids(session: Session, count: int) -> list[int]:
     if session.get_bind().dialect.name == "postgresql":
-        return list(session.scalars(text(_NEXT_IDS.format(n=":n")), {"n": count}))
+        return list(session.scalars(text(
+            "SELECT nextval(pg_get_serial_sequence('offers', 'id')) FROM generate_series(1, :n)"),
+            {"n": count}))
     first = (session.scalar(select(func.max(Offer.id))) or 0) + 1
     return list(range(first, first + count))
 
@@ -75,79 +66,59 @@ def _insert(session: Session, rows: list[tuple[Any, ...]], tiers: list[tuple[Any
 
 
 def _copy(session: Session, rows: list[tuple[Any, ...]], tiers: list[tuple[Any, ...]]) -> None:
-    _copy_rows(session.connection().connection.driver_connection, rows, tiers)  # type: ignore[arg-type]
-
-
-def _copy_rows(connection: Any, rows: list[tuple[Any, ...]], tiers: list[tuple[Any, ...]]) -> None:
-    with connection.cursor() as cursor:
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor:
         for table, columns, values in (("offers", OFFER_COLUMNS, rows), ("offer_tiers", TIER_COLUMNS, tiers)):
+            if not values:
+                continue
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for value in values:
                     copy.write_row(value)
 
 
 class OfferStream:
-    """PostgreSQL: a sheet's offers stored while the sheet is still being validated.
+    """PostgreSQL: a sheet's offers written by ``COPY`` one by one as validation passes them.
 
-    Use as a context manager around the validation, giving :meth:`write` as its sink, then
-    call :meth:`finish`. Offers go in batches to a thread that alone uses the session's
-    connection meanwhile (ids from the sequence, then ``COPY`` of offers and tiers): the
-    database works while the app validates. The caller must not use the session until
-    :meth:`finish` returned, and must discard the offers of a sheet found bad (a savepoint).
+    Use as a context manager around the validation, giving :meth:`write` as its sink; then,
+    only if the sheet is good, :meth:`finish` writes the tiers. Offers take their ids from the
+    table's default; :meth:`finish` reads them back by row number (unique within a sheet).
+    Offers of a sheet found bad later are the caller's to discard (e.g. by a savepoint).
     """
 
-    def __init__(self, session: Session, sheet: PriceSheet, item_ids: Mapping[str, int],
-                 batch: int = CHUNK // 2):
-        self.connection = session.connection().connection.driver_connection
-        self.sheet, self.item_ids, self.size = sheet, item_ids, batch
-        self.batch: list[OfferRecord] = []
-        self.count = 0
-        self.error: BaseException | None = None
-        self.queue: queue.Queue[list[OfferRecord] | None] = queue.Queue(maxsize=4)
-        self.thread = threading.Thread(target=self._run, name="offer-stream", daemon=True)
+    def __init__(self, session: Session, sheet: PriceSheet, item_ids: Mapping[str, int]):
+        self.session, self.sheet, self.item_ids = session, sheet, item_ids
+        self.tiers: dict[int, tuple[Tier, ...]] = {}
+        self._cursor: Any = None
+        self._copy: Any = None
 
     def __enter__(self) -> OfferStream:
-        self.thread.start()
+        self._cursor = self.session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+        columns = ", ".join(OFFER_COLUMNS[1:])
+        self._copy = self._cursor.copy(f"COPY offers ({columns}) FROM STDIN")
+        self._writer = self._copy.__enter__()
         return self
 
-    def write(self, offer: OfferRecord) -> None:
-        """Queue one offer (a row that is good on its own)."""
-        self.batch.append(offer)
-        if len(self.batch) >= self.size:
-            self.queue.put(self.batch)
-            self.batch = []
-
-    def finish(self) -> int:
-        """Wait until every queued offer is stored; returns how many (raises what failed)."""
-        if self.batch:
-            self.queue.put(self.batch)
-            self.batch = []
-        self._stop()
-        if self.error is not None:
-            raise self.error
-        return self.count
+    def write(self, o: OfferRecord) -> None:
+        """Send one offer (a good row) to the database."""
+        self._writer.write_row((self.sheet.id, self.sheet.organization_id, self.item_ids[o.item], o.vendor_sku,
+                                o.description, o.pack_size, o.typed_pack_size, o.unit, o.discount,
+                                o.max_packs, o.valid_from, o.valid_to, o.row))
+        self.tiers[o.row] = o.tiers
 
     def __exit__(self, *exc: Any) -> None:
-        self._stop()
+        try:
+            self._copy.__exit__(*exc)
+        finally:
+            self._cursor.close()
 
-    def _stop(self) -> None:
-        if self.thread.is_alive():
-            self.queue.put(None)
-            self.thread.join()
-
-    def _run(self) -> None:
-        while (batch := self.queue.get()) is not None:
-            if self.error is None:  # after a failure, only drain the queue
-                try:
-                    self._store(batch)
-                except BaseException as exc:  # handed to the validating thread by finish()
-                    self.error = exc
-
-    def _store(self, batch: list[OfferRecord]) -> None:
-        with self.connection.cursor() as cursor:
-            ids = [row[0] for row in cursor.execute(_NEXT_IDS.format(n=len(batch)))]
-        _copy_rows(self.connection, *_rows(self.sheet, ids, batch, self.item_ids))
-        self.count += len(batch)
+    def finish(self) -> int:
+        """Write the tiers of every offer sent; returns the number of offers."""
+        ids = self.session.execute(select(_OFFERS.c.row_number, _OFFERS.c.id)
+                                   .where(_OFFERS.c.price_sheet_id == self.sheet.id)).all()
+        tiers = [(offer_id, position, tier.min_packs, tier.price)
+                 for row, offer_id in ids for position, tier in enumerate(self.tiers[row], start=1)]
+        _copy(self.session, [], tiers)
+        return len(ids)
 
 
 def load_records(session: Session, sheet_id: int) -> list[OfferRecord]:
