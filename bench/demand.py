@@ -20,33 +20,15 @@ import math
 from collections import defaultdict
 from decimal import Decimal
 
-from catalog.reference import PATTERN_COLUMN, Center, MealPatternRow, Staple
+from catalog.reference import Center, Staple
 
 ENROLMENT = Decimal("0.85")
-DAYS_PER_WEEK = 5
 AGE_WEIGHTS = {
     "infant": Decimal("0.12"),
     "toddler": Decimal("0.20"),
     "preschool": Decimal("0.45"),
     "school_age": Decimal("0.23"),
 }
-# (meal, pattern component) -> (our component, weight per day)
-MEAL_COMPONENTS = {
-    ("breakfast", "fluid_milk"): ("fluid_milk", Decimal(1)),
-    ("breakfast", "veg_fruit"): ("fruits", Decimal(1)),
-    ("breakfast", "grains"): ("grains", Decimal(1)),
-    ("lunch_supper", "fluid_milk"): ("fluid_milk", Decimal(1)),
-    ("lunch_supper", "meat_alt"): ("meat_alt", Decimal(1)),
-    ("lunch_supper", "vegetables"): ("vegetables", Decimal(1)),
-    ("lunch_supper", "fruits"): ("fruits", Decimal(1)),
-    ("lunch_supper", "grains"): ("grains", Decimal(1)),
-    ("snack", "fluid_milk"): ("fluid_milk", Decimal("0.4")),
-    ("snack", "meat_alt"): ("meat_alt", Decimal("0.4")),
-    ("snack", "vegetables"): ("vegetables", Decimal("0.4")),
-    ("snack", "fruits"): ("fruits", Decimal("0.4")),
-    ("snack", "grains"): ("grains", Decimal("0.4")),
-}
-SNACK_MILK_3_5 = Decimal(4)
 
 
 def children_by_age(center: Center) -> dict[str, Decimal]:
@@ -55,30 +37,6 @@ def children_by_age(center: Center) -> dict[str, Decimal]:
     total = sum(AGE_WEIGHTS[g] for g in groups)
     enrolled = Decimal(center.capacity) * ENROLMENT
     return {g: enrolled * AGE_WEIGHTS[g] / total for g in groups}
-
-
-def weekly_servings(pattern: list[MealPatternRow]) -> dict[str, dict[str, Decimal]]:
-    """Age group -> component -> component units per child per week (fl_oz, oz_eq or cup).
-
-    Each meal component is measured by its first (reference) row in the pattern:
-    fluid milk, lean meat, vegetables, fruits, and bread slices for grains (one
-    slice is one ounce equivalent).
-    """
-    first: dict[tuple[str, str], MealPatternRow] = {}
-    for row in pattern:
-        first.setdefault((row.meal, row.component), row)
-    out: dict[str, dict[str, Decimal]] = {}
-    for age, column in PATTERN_COLUMN.items():
-        per_day: dict[str, Decimal] = defaultdict(Decimal)
-        for (meal, pattern_component), (component, weight) in MEAL_COMPONENTS.items():
-            if age == "school_age" and meal == "lunch_supper":
-                continue
-            amount = first[(meal, pattern_component)].amounts[column]
-            if (meal, pattern_component, column) == ("snack", "fluid_milk", "age_3_5"):
-                amount = SNACK_MILK_3_5
-            per_day[component] += amount * weight
-        out[age] = {c: v * DAYS_PER_WEEK for c, v in per_day.items()}
-    return out
 
 
 class DemandModel:

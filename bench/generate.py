@@ -24,7 +24,7 @@ import sys
 from collections import defaultdict
 from dataclasses import dataclass
 
-from bench.demand import DemandModel, children_by_age, cycle_quantity, weekly_servings
+from bench.demand import DemandModel, children_by_age, cycle_quantity
 from bench.vendors import (
     ARCHETYPES,
     NAMES,
@@ -35,7 +35,14 @@ from bench.vendors import (
     pick_pack,
     tier_table,
 )
-from catalog.reference import Center, Staple, load_centers, load_meal_pattern, load_staples
+from catalog.reference import (
+    Center,
+    Staple,
+    load_centers,
+    load_meal_pattern,
+    load_staples,
+    weekly_servings,
+)
 
 # Organisations that run several Minnesota centers: their sites form one member.
 CHAINS = ("New Horizon Academy", "KinderCare", "Primrose School", "Lake Area Discovery",

@@ -12,6 +12,7 @@ BLS, ERS and CPI tables, so every price says where it came from.
 from __future__ import annotations
 
 import csv
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -239,4 +240,51 @@ def load_ers_prices() -> dict[str, ProducePrice]:
                 cup_equivalent_unit=row["CupEquivalentUnit"],
             )
             out[f"{price.name}|{price.form}"] = price
+    return out
+
+
+#: Days of care a week the meal-pattern estimates assume.
+DAYS_PER_WEEK = 5
+#: (meal, pattern component) -> (staple component, servings per day); a CACFP snack serves
+#: two of its five components, so each counts 2/5 of a serving.
+MEAL_COMPONENTS = {
+    ("breakfast", "fluid_milk"): ("fluid_milk", Decimal(1)),
+    ("breakfast", "veg_fruit"): ("fruits", Decimal(1)),
+    ("breakfast", "grains"): ("grains", Decimal(1)),
+    ("lunch_supper", "fluid_milk"): ("fluid_milk", Decimal(1)),
+    ("lunch_supper", "meat_alt"): ("meat_alt", Decimal(1)),
+    ("lunch_supper", "vegetables"): ("vegetables", Decimal(1)),
+    ("lunch_supper", "fruits"): ("fruits", Decimal(1)),
+    ("lunch_supper", "grains"): ("grains", Decimal(1)),
+    ("snack", "fluid_milk"): ("fluid_milk", Decimal("0.4")),
+    ("snack", "meat_alt"): ("meat_alt", Decimal("0.4")),
+    ("snack", "vegetables"): ("vegetables", Decimal("0.4")),
+    ("snack", "fruits"): ("fruits", Decimal("0.4")),
+    ("snack", "grains"): ("grains", Decimal("0.4")),
+}
+#: Snack milk for ages 3-5 in fl oz, from USDA's snack chart (the transcribed table reads 6).
+SNACK_MILK_3_5 = Decimal(4)
+
+
+def weekly_servings(pattern: list[MealPatternRow]) -> dict[str, dict[str, Decimal]]:
+    """Age group -> component -> component units per child per week (fl_oz, oz_eq or cup).
+
+    Each meal component is measured by its first (reference) row in the pattern:
+    fluid milk, lean meat, vegetables, fruits, and bread slices for grains (one
+    slice is one ounce equivalent).
+    """
+    first: dict[tuple[str, str], MealPatternRow] = {}
+    for row in pattern:
+        first.setdefault((row.meal, row.component), row)
+    out: dict[str, dict[str, Decimal]] = {}
+    for age, column in PATTERN_COLUMN.items():
+        per_day: dict[str, Decimal] = defaultdict(Decimal)
+        for (meal, pattern_component), (component, weight) in MEAL_COMPONENTS.items():
+            if age == "school_age" and meal == "lunch_supper":
+                continue
+            amount = first[(meal, pattern_component)].amounts[column]
+            if (meal, pattern_component, column) == ("snack", "fluid_milk", "age_3_5"):
+                amount = SNACK_MILK_3_5
+            per_day[component] += amount * weight
+        out[age] = {c: v * DAYS_PER_WEEK for c, v in per_day.items()}
     return out

@@ -25,7 +25,7 @@ from functools import lru_cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.reference import Staple, load_meal_pattern, load_staples
+from catalog.reference import Staple, load_meal_pattern, load_staples, weekly_servings
 from marketplace.errors import ValidationError
 from marketplace.models import Cadence, Item, RecurringNeed, Site, User
 from marketplace.services import needs as needs_service
@@ -33,26 +33,7 @@ from marketplace.services.audit import record_event
 from marketplace.services.scope import get_scoped, scoped_select
 
 ENROLMENT = Decimal("0.85")
-DAYS_PER_WEEK = 5
 AGE = "preschool"
-PATTERN_COLUMN = "age_3_5"
-SNACK_MILK_3_5 = Decimal(4)
-# (meal, pattern component) -> (staple component, servings per day)
-MEALS = {
-    ("breakfast", "fluid_milk"): ("fluid_milk", Decimal(1)),
-    ("breakfast", "veg_fruit"): ("fruits", Decimal(1)),
-    ("breakfast", "grains"): ("grains", Decimal(1)),
-    ("lunch_supper", "fluid_milk"): ("fluid_milk", Decimal(1)),
-    ("lunch_supper", "meat_alt"): ("meat_alt", Decimal(1)),
-    ("lunch_supper", "vegetables"): ("vegetables", Decimal(1)),
-    ("lunch_supper", "fruits"): ("fruits", Decimal(1)),
-    ("lunch_supper", "grains"): ("grains", Decimal(1)),
-    ("snack", "fluid_milk"): ("fluid_milk", Decimal("0.4")),
-    ("snack", "meat_alt"): ("meat_alt", Decimal("0.4")),
-    ("snack", "vegetables"): ("vegetables", Decimal("0.4")),
-    ("snack", "fruits"): ("fruits", Decimal("0.4")),
-    ("snack", "grains"): ("grains", Decimal("0.4")),
-}
 STEP = Decimal("0.1")
 
 
@@ -69,16 +50,7 @@ class Suggestion:
 @lru_cache(maxsize=1)
 def weekly_servings_per_child() -> dict[str, Decimal]:
     """Component -> component units (fl_oz, oz_eq, cup) one preschooler eats per week."""
-    first = {}
-    for row in load_meal_pattern():
-        first.setdefault((row.meal, row.component), row)
-    per_day: dict[str, Decimal] = defaultdict(Decimal)
-    for (meal, component), (ours, weight) in MEALS.items():
-        amount = first[(meal, component)].amounts[PATTERN_COLUMN]
-        if (meal, component) == ("snack", "fluid_milk"):
-            amount = SNACK_MILK_3_5
-        per_day[ours] += amount * weight
-    return {component: value * DAYS_PER_WEEK for component, value in per_day.items()}
+    return weekly_servings(load_meal_pattern())[AGE]
 
 
 @lru_cache(maxsize=1)
