@@ -262,8 +262,6 @@ MEAL_COMPONENTS = {
     ("snack", "fruits"): ("fruits", Decimal("0.4")),
     ("snack", "grains"): ("grains", Decimal("0.4")),
 }
-#: Snack milk for ages 3-5 in fl oz, from USDA's snack chart (the transcribed table reads 6).
-SNACK_MILK_3_5 = Decimal(4)
 
 
 def weekly_servings(pattern: list[MealPatternRow]) -> dict[str, dict[str, Decimal]]:
@@ -283,8 +281,6 @@ def weekly_servings(pattern: list[MealPatternRow]) -> dict[str, dict[str, Decima
             if age == "school_age" and meal == "lunch_supper":
                 continue
             amount = first[(meal, pattern_component)].amounts[column]
-            if (meal, pattern_component, column) == ("snack", "fluid_milk", "age_3_5"):
-                amount = SNACK_MILK_3_5
             per_day[component] += amount * weight
         out[age] = {c: v * DAYS_PER_WEEK for c, v in per_day.items()}
     return out

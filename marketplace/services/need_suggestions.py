@@ -7,8 +7,8 @@ The estimate, stated so a director can judge it:
 - five days a week of breakfast, lunch and an afternoon snack; a CACFP snack serves two of its
   five components, so each component counts 2/5 of a serving;
 - each component's minimum serving is the pattern's reference food (fluid milk, lean meat,
-  vegetables, fruits, a bread slice for grains); the snack milk for ages 3-5 is 4 fl oz, the
-  figure of USDA's snack chart (the transcribed table reads 6);
+  vegetables, fruits, a bread slice for grains); the snack milk for ages 3-5 is 1/2 cup
+  (4 fl oz, 7 CFR 226.20(c)(3));
 - a component's servings are split over the alliance's catalog items that supply it, in
   proportion to each staple's ``menu_share`` (``catalog/reference/staples.csv``).
 
