@@ -242,3 +242,30 @@ def make_client(app: Flask) -> Any:
 def world(session: Session) -> World:
     """Two alliances with a hub, members, sites, a vendor and a pending invitation."""
     return build_world(session)
+
+
+class RecordingQueue:
+    """Stands in for the job queue: records each job; the test runs it (``run_all``: in order)."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[Any, tuple]] = []
+        self._ran = 0
+
+    def enqueue(self, func: Any, *args: Any, **kwargs: Any) -> jobs.JobHandle:
+        self.jobs.append((func, args))
+        return jobs.JobHandle(f"recorded-{len(self.jobs)}")
+
+    def run_all(self) -> None:
+        while self._ran < len(self.jobs):
+            func, args = self.jobs[self._ran]
+            self._ran += 1
+            func(*args)
+
+
+@pytest.fixture
+def queue(app: Flask) -> Iterator[RecordingQueue]:
+    """The app's job queue replaced by a :class:`RecordingQueue` for the test."""
+    saved = app.extensions["sharedbuy.jobs"]
+    app.extensions["sharedbuy.jobs"] = recording = RecordingQueue()
+    yield recording
+    app.extensions["sharedbuy.jobs"] = saved

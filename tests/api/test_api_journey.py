@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from marketplace import jobs, migrate
+from marketplace import migrate
 from marketplace.app import create_app
 from marketplace.db import get_database
 from tests.api.client import ApiClient, make_token
@@ -25,22 +25,6 @@ from tests.factories import build_world
 from tests.plan_factories import build_plan_world
 
 
-class RecordingQueue:
-    """Stands in for the job queue; ``run_all`` runs what was queued, in this thread."""
-
-    def __init__(self):
-        self.pending = []
-
-    def enqueue(self, func, *args, **kwargs):
-        self.pending.append((func, args))
-        return jobs.JobHandle(f"recorded-{len(self.pending)}")
-
-    def run_all(self):
-        while self.pending:
-            func, args = self.pending.pop(0)
-            func(*args)
-
-
 def cast(app, session, world, pw) -> Cast:
     def client(user):
         return ApiClient(app, make_token(session, user))
@@ -50,9 +34,7 @@ def cast(app, session, world, pw) -> Cast:
 
 
 @pytest.mark.slow
-def test_the_journey_through_the_api(app, session, world, monkeypatch):
-    queue = RecordingQueue()
-    monkeypatch.setitem(app.extensions, "sharedbuy.jobs", queue)
+def test_the_journey_through_the_api(app, session, world, queue):
     pw = build_plan_world(session, world)
     reports = walk(cast(app, session, world, pw), queue.run_all)
     assert reports["dx"]["scope"] == "SECRET-Member-X"

@@ -12,7 +12,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from marketplace import jobs
 from marketplace.models import (
     CycleStatus,
     DeliveryStatus,
@@ -24,25 +23,6 @@ from marketplace.models import (
 )
 from marketplace.services.run_execution import execute_run
 from tests.plan_factories import build_plan_world, share_of, solved_run
-
-
-class RecordingQueue:
-    """Stands in for the job queue: the test runs the optimizer job itself."""
-
-    def __init__(self):
-        self.jobs = []
-
-    def enqueue(self, func, *args, **kwargs):
-        self.jobs.append((func, args))
-        return jobs.JobHandle(f"recorded-{len(self.jobs)}")
-
-
-@pytest.fixture
-def queue(app):
-    saved = app.extensions["sharedbuy.jobs"]
-    app.extensions["sharedbuy.jobs"] = recording = RecordingQueue()
-    yield recording
-    app.extensions["sharedbuy.jobs"] = saved
 
 
 @pytest.fixture

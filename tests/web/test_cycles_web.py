@@ -11,7 +11,6 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from marketplace import jobs
 from marketplace.models import (
     Cycle,
     CycleStatus,
@@ -22,25 +21,6 @@ from marketplace.models import (
 )
 from tests.cycle_factories import build_cycle_world, make_need
 from tests.factories import build_catalog_world
-
-
-class RecordingQueue:
-    """Stands in for the job queue: the test runs the job itself, in its own thread."""
-
-    def __init__(self):
-        self.jobs = []
-
-    def enqueue(self, func, *args, **kwargs):
-        self.jobs.append((func, args))
-        return jobs.JobHandle(f"recorded-{len(self.jobs)}")
-
-
-@pytest.fixture
-def queue(app):
-    saved = app.extensions["sharedbuy.jobs"]
-    app.extensions["sharedbuy.jobs"] = recording = RecordingQueue()
-    yield recording
-    app.extensions["sharedbuy.jobs"] = saved
 
 
 @pytest.fixture
