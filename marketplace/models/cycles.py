@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import Base, UTCDateTime
@@ -69,6 +69,8 @@ class Cycle(Base):
     delivery_on: Mapped[date]
     approval_deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     length_days: Mapped[int] = mapped_column(default=28)
+    # A draft the scheduler opens at ``opens_at`` (otherwise the hub opens it by hand).
+    opens_automatically: Mapped[bool] = mapped_column(default=False, server_default=false())
     # A cycle and its runs point at each other: this key is added after both tables exist.
     published_run_id: Mapped[int | None] = mapped_column(
         ForeignKey("optimization_runs.id", use_alter=True, ondelete="SET NULL"))

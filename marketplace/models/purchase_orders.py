@@ -144,7 +144,10 @@ class SiteDelivery(Base):
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     received_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(String(500), default="")
+    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the last correction
+    corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     purchase_order: Mapped[PurchaseOrder] = relationship(back_populates="deliveries")
     site: Mapped[Site] = relationship()
-    received_by: Mapped[User | None] = relationship()
+    received_by: Mapped[User | None] = relationship(foreign_keys=[received_by_id])
+    corrected_by: Mapped[User | None] = relationship(foreign_keys=[corrected_by_id])
