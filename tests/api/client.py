@@ -31,15 +31,28 @@ def check_schema(data: Any, name: str) -> None:
     Draft202012Validator(schema, format_checker=FormatChecker()).validate(data)
 
 
-def declared_schema(app: Flask, method: str, url: str, status: int) -> str | None:
-    """The schema the OpenAPI document declares for this request's answer (None: no body)."""
+def declared(app: Flask, method: str, url: str) -> dict[str, Any]:
+    """The operation the OpenAPI document declares for this request."""
     endpoint, _ = app.url_map.bind("localhost").match(url.split("?")[0], method=method)
     name = endpoint.removeprefix("api.")
-    op = next(op for (_, m), op in OPERATIONS.items() if op["operation_id"] == name and m == method.lower())
+    return next(op for (_, m), op in OPERATIONS.items() if op["operation_id"] == name and m == method.lower())
+
+
+def check_answer(app: Flask, method: str, url: str, response: Any) -> None:
+    """Raise unless the answer is what the document declares: its status, and its JSON schema
+    (an error's, or the operation's) or, for a file, one of its media types."""
+    op, status = declared(app, method, url), response.status_code
     if status >= 400:
-        return "Error"
+        check_schema(response.get_json(), "Error")
+        return
     assert status == op["status"], f"{method} {url} answered {status}, the document says {op['status']}"
-    return op["response"]
+    if op["files"]:
+        assert response.mimetype in op["files"], f"{method} {url}: {response.mimetype} is not declared"
+        assert response.headers["Content-Disposition"].startswith("attachment; filename=")
+    elif op["response"] is None:
+        assert response.get_data() == b"", f"{method} {url}: no body was declared"
+    else:
+        check_schema(response.get_json(), op["response"])
 
 
 class ApiClient:
@@ -58,15 +71,14 @@ class ApiClient:
             headers["Authorization"] = f"Bearer {self.secret}"
         if data is not None:
             kwargs["json"] = data
+        form = kwargs.pop("form", None)
+        if form is not None:
+            kwargs.update(data=form, content_type="multipart/form-data")
         response = self.raw.open(url, method=method, headers=headers, **kwargs)
         if self.check and url.startswith("/api/v1/") and response.status_code not in (401, 405) \
                 and not (response.status_code == 404 and response.get_json()["error"] == "not_found"
                          and not _routed(self.app, method, url)):
-            name = declared_schema(self.app, method, url, response.status_code)
-            if name is None:
-                assert response.get_data() == b"", f"{method} {url}: no body was declared"
-            else:
-                check_schema(response.get_json(), name)
+            check_answer(self.app, method, url, response)
         return response
 
     def get(self, url: str, **kwargs: Any) -> Any:
@@ -74,6 +86,10 @@ class ApiClient:
 
     def post(self, url: str, data: Any = None, **kwargs: Any) -> Any:
         return self.open("POST", url, {} if data is None else data, **kwargs)
+
+    def upload(self, url: str, form: dict[str, Any]) -> Any:
+        """POST ``form`` as multipart/form-data (a file is ``(io.BytesIO(b"..."), "name.csv")``)."""
+        return self.open("POST", url, form=form)
 
     def patch(self, url: str, data: Any = None, **kwargs: Any) -> Any:
         return self.open("PATCH", url, {} if data is None else data, **kwargs)

@@ -287,6 +287,20 @@ API_CASES: dict[str, Case] = {
     "api.report_delivery": Case(api_delivery, None, ("dy", "other_hub", "dz"), api_po_secret),
     "api.cycle_report": Case(cycle, "dx", ("other_hub", "dz"), cycle_secret),
     "api.read_notification": Case(notification, None, NOT_X, notice_secret),
+    "api.update_cycle": Case(cycle, None, CYCLE_OUTSIDERS, cycle_secret),
+    "api.cancel_cycle": Case(cycle, None, CYCLE_OUTSIDERS, cycle_secret),
+    "api.list_tier_hints": Case(cycle, "dx", CYCLE_OUTSIDERS, lambda w: cycles_of(w).cycles.milk.name),
+    "api.approval_board": Case(cycle, "hub", CYCLE_OUTSIDERS, cycle_secret),
+    "api.set_deadline": Case(cycle, None, CYCLE_OUTSIDERS, cycle_secret),
+    "api.compare_runs": Case(run, None, HUB_OUTSIDERS, lambda w: cycles_of(w).run.note),
+    "api.export_needs": Case(lambda w: {**site(w), "kind": "csv"}, "dx", OUTSIDERS, lambda w: cycles_of(w).need.note),
+    "api.import_needs": Case(site, None, OUTSIDERS, site_secret),
+    "api.bulk_update_needs": Case(site, None, OUTSIDERS, site_secret),
+    "api.list_suggestions": Case(site, None, OUTSIDERS, site_secret),  # owner: test_api_needs_files
+    "api.add_suggestions": Case(site, None, OUTSIDERS, site_secret),
+    "api.purchase_order_document": Case(lambda w: {**api_po(w), "kind": "csv"}, "vendor", VENDOR_OUTSIDERS,
+                                        api_po_secret),
+    "api.cycle_report_file": Case(cycle_report_file, "dx", ("other_hub", "dz"), cycle_secret),
 }
 
 
@@ -319,6 +333,7 @@ NOT_OBJECT_IDS = {
     "reports.year": "a year; every figure is scoped to the user, see tests/reports/test_reports_web.py",
     "reports.year_file": "a year and a file type, see tests/reports/test_reports_web.py",
     "api.year_report": "a year, see tests/api/test_api_resources.py",
+    "api.year_report_file": "a year and a file type, see tests/api/test_api_documents.py",
 }
 
 

@@ -2,10 +2,13 @@
 alliance's own tools (token authentication, documented by ``/api/v1/openapi.json``)."""
 
 from marketplace.web.api import (  # noqa: F401  (each module registers its routes on bp)
+    approvals,
     catalog,
     cycles,
     directory,
+    documents,
     inbox,
+    need_files,
     needs,
     openapi,
     orders,

@@ -69,17 +69,22 @@ def api_actor() -> User:
 
 def route(rule: str, method: str, *, summary: str, response: str | None, status: int = 200,
           body: str | None = None, query: Iterable[dict[str, Any]] = (), roles: str = "",
-          tag: str = "") -> Callable[[Callable[..., T]], Callable[..., T]]:
+          tag: str = "", files: Iterable[str] = (), form: str | None = None, errors: Iterable[int] = ()
+          ) -> Callable[[Callable[..., T]], Callable[..., T]]:
     """Register a view on the blueprint and describe it for the OpenAPI document.
 
-    ``response``/``body`` name component schemas (``Cycle``, ``Page_Cycle``...); ``roles``
-    says who may call it (documentation; the services enforce it)."""
+    ``response``/``body`` name component schemas (``Cycle``, ``Page_Cycle``...); ``files``
+    lists the media types of a file answer (a download: ``response`` is then None); ``form``
+    names the schema of a ``multipart/form-data`` body (an upload); ``errors`` adds error
+    statuses a read may answer (409, 422); ``roles`` says who may call it (documentation; the
+    services enforce it)."""
 
     def register(view: Callable[..., T]) -> Callable[..., T]:
         bp.add_url_rule(rule, view_func=view, methods=[method])
         OPERATIONS[(rule, method.lower())] = {
             "summary": summary, "response": response, "status": status, "body": body,
-            "query": list(query), "roles": roles, "tag": tag, "operation_id": view.__name__}
+            "query": list(query), "roles": roles, "tag": tag, "operation_id": view.__name__,
+            "files": list(files), "form": form, "errors": list(errors)}
         return view
 
     return register
@@ -188,6 +193,11 @@ def listed(rows: Iterable[Any], serialize: Callable[[Any], dict[str, Any]]) -> R
     """A complete (unpaged) list, in the same envelope as a page."""
     data = [serialize(row) for row in rows]
     return jsonify(data=data, page=1, per_page=max(len(data), 1), total=len(data))
+
+
+def download(data: bytes, filename: str, mimetype: str) -> Response:
+    """A file answer, saved under ``filename`` by a browser or ``curl -OJ``."""
+    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 def created(payload: dict[str, Any]) -> tuple[Response, int]:

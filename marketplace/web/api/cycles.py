@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from flask import Response, jsonify, request
 
-from marketplace.models import DemandLine
-from marketplace.services import api_queries, cycles, demand, sites
+from marketplace.models import Cycle, DemandLine, Role
+from marketplace.services import api_queries, cycles, demand, sites, tier_hints
 from marketplace.services.cycles import CycleInput
 from marketplace.services.demand import LineInput
+from marketplace.services.tier_hints import TierHint
 from marketplace.web.api import serialize
 from marketplace.web.api.base import (
     api_actor,
@@ -33,17 +35,25 @@ from marketplace.web.helpers import db
 TAG = "Cycles"
 
 
-def cycle_input(data: dict[str, Any]) -> CycleInput:
+def cycle_input(data: dict[str, Any], current: Cycle | None = None) -> CycleInput:
+    """A :class:`CycleInput` from a JSON body; with ``current``, the fields sent replace its own
+    (``approval_deadline_at: null`` removes the deadline)."""
     errors: dict[str, str] = {}
-    made = CycleInput(
-        name=field_value(data, "name", as_text, errors, "", required=True),
-        opens_at=field_value(data, "opens_at", as_datetime, errors, required=True),
-        cutoff_at=field_value(data, "cutoff_at", as_datetime, errors, required=True),
-        delivery_on=field_value(data, "delivery_on", as_date, errors, required=True),
-        length_days=field_value(data, "length_days", as_int, errors, 28),
-        approval_deadline_at=field_value(data, "approval_deadline_at", as_datetime, errors))
+    new = current is None
+    base = current or CycleInput(name="", opens_at=None, cutoff_at=None, delivery_on=None)
+    kept_deadline = None if "approval_deadline_at" in data else base.approval_deadline_at
+    values = {
+        "name": field_value(data, "name", as_text, errors, base.name, required=new),
+        "opens_at": field_value(data, "opens_at", as_datetime, errors, base.opens_at, required=new),
+        "cutoff_at": field_value(data, "cutoff_at", as_datetime, errors, base.cutoff_at, required=new),
+        "delivery_on": field_value(data, "delivery_on", as_date, errors, base.delivery_on, required=new),
+        "length_days": field_value(data, "length_days", as_int, errors, base.length_days),
+        "approval_deadline_at": field_value(data, "approval_deadline_at", as_datetime, errors, kept_deadline)}
     raise_field_errors(errors)
-    return made
+    if current is not None:  # any other field of the input keeps the cycle's value
+        values.update({f.name: getattr(current, f.name) for f in fields(CycleInput)
+                       if f.name not in values and hasattr(current, f.name)})
+    return CycleInput(**values)
 
 
 def line_input(data: dict[str, Any], current: DemandLine | None = None) -> LineInput:
@@ -77,6 +87,41 @@ def create_cycle() -> tuple[Response, int]:
        tag=TAG)
 def get_cycle(cycle_id: int) -> Response:
     return jsonify(serialize.cycle(cycles.get_cycle(db(), api_actor(), cycle_id)))
+
+
+@route("/cycles/<id:cycle_id>", "PATCH",
+       summary="Change a draft or open cycle's name and dates (the fields sent; an open cycle keeps its length)",
+       body="CyclePatch", response="Cycle", roles="hub_manager", tag=TAG)
+def update_cycle(cycle_id: int) -> Response:
+    cycle = cycles.get_cycle(db(), api_actor(), cycle_id)
+    return jsonify(serialize.cycle(cycles.update_cycle(db(), api_actor(), cycle.id, cycle_input(body(), cycle))))
+
+
+@route("/cycles/<id:cycle_id>/cancel", "POST", summary="Cancel a cycle that is not finalized yet",
+       response="Cycle", roles="hub_manager", tag=TAG)
+def cancel_cycle(cycle_id: int) -> Response:
+    return jsonify(serialize.cycle(cycles.cancel_cycle(db(), api_actor(), cycle_id)))
+
+
+def tier_hint_json(hint: TierHint, *, hub: bool) -> dict[str, Any]:
+    """A hint; directors see what to add, not who sells it (as on the page)."""
+    return {"offer_id": hint.offer_id if hub else None, "vendor_id": hint.vendor_id if hub else None,
+            "vendor_name": hint.vendor_name if hub else None, "item_id": hint.item.id, "item_name": hint.item.name,
+            "unit": hint.item.unit, "pack_size": serialize.dec(hint.pack_size), "pooled_packs": hint.pooled_packs,
+            "next_min_packs": hint.next_min_packs, "packs_more": hint.packs_more,
+            "units_more": serialize.dec(hint.units_more), "price_now": serialize.dec(hint.price_now),
+            "price_next": serialize.dec(hint.price_next), "reaches_minimum": hint.reaches_minimum,
+            "saving": None if hint.reaches_minimum else serialize.money(hint.saving_cents)}
+
+
+@route("/cycles/<id:cycle_id>/tier-hints", "GET",
+       summary="Next price tiers: how many more packs across the alliance unlock each offer's next tier, "
+               "and what it would save (the fewest packs to go first)",
+       response="List_TierHint", roles="hub_manager, director (without vendors)", tag=TAG)
+def list_tier_hints(cycle_id: int) -> Response:
+    hub = api_actor().role is Role.HUB_MANAGER
+    rows = tier_hints.next_tier_hints(db(), api_actor(), cycle_id)
+    return listed(rows, lambda hint: tier_hint_json(hint, hub=hub))
 
 
 @route("/cycles/<id:cycle_id>/open", "POST",

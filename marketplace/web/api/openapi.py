@@ -13,7 +13,7 @@ from marketplace.web.api.base import OPERATIONS, route
 from marketplace.web.api.schemas import SCHEMAS, envelope, ref
 
 PREFIX = "/api/v1"
-_ARGUMENT = re.compile(r"<(?:(?P<converter>[a-z]+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
+_ARGUMENT = re.compile(r"<(?:(?P<converter>[a-z]+)(?:\((?P<args>[^)]*)\))?:)?(?P<name>\w+)>")
 _ERRORS = {
     400: "The request is not JSON, or a form's CSRF token is missing (cookie sessions).",
     401: "No token, or a token that is not valid.",
@@ -43,6 +43,8 @@ def _path_parameters(rule: str) -> list[dict[str, Any]]:
         schema: dict[str, Any] = {"type": "integer", "minimum": 1}
         if match.group("converter") == "int":
             schema = {"type": "integer", "minimum": 2000, "maximum": 2100}
+        elif match.group("converter") == "any":  # a file type or kind: <any(csv, xlsx):kind>
+            schema = {"type": "string", "enum": [v.strip(" '\"") for v in match.group("args").split(",")]}
         params.append({"name": match.group("name"), "in": "path", "required": True, "schema": schema})
     return params
 
@@ -53,9 +55,12 @@ def _operation(rule: str, method: str, op: dict[str, Any]) -> dict[str, Any]:
         status: {"description": "No content." if op["response"] is None else "OK."}}
     if op["response"] is not None:
         responses[status]["content"] = {"application/json": {"schema": ref(op["response"])}}
+    elif op["files"]:
+        responses[status] = {"description": "The file (`Content-Disposition: attachment` names it).",
+                             "content": {media: {} for media in op["files"]}}  # 3.1: any bytes
     public = op["operation_id"] == "openapi"
-    codes = [] if public else [401, 403, 404] + ([400, 409, 422] if method != "get" else [])
-    for code in sorted(codes):
+    codes = [] if public else [401, 403, 404] + ([400, 409, 422] if method != "get" else op["errors"])
+    for code in sorted(set(codes)):
         responses[str(code)] = {"$ref": f"#/components/responses/E{code}"}
     operation: dict[str, Any] = {
         "operationId": op["operation_id"], "summary": op["summary"], "tags": [op["tag"] or "API"],
@@ -67,6 +72,9 @@ def _operation(rule: str, method: str, op: dict[str, Any]) -> dict[str, Any]:
     if op["body"]:
         operation["requestBody"] = {"required": True,
                                     "content": {"application/json": {"schema": ref(op["body"])}}}
+    if op["form"]:
+        operation["requestBody"] = {"required": True,
+                                    "content": {"multipart/form-data": {"schema": ref(op["form"])}}}
     return operation
 
 

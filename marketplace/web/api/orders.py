@@ -7,9 +7,10 @@ from typing import Any
 
 from flask import Response, current_app, jsonify, request
 
-from marketplace.models import Role
+from marketplace.models import Role, SiteDelivery
 from marketplace.services import purchase_orders as orders
 from marketplace.services.purchase_orders import DeliveryView
+from marketplace.services.scope import require_role
 from marketplace.web.api import serialize
 from marketplace.web.api.base import (
     BadRequestError,
@@ -80,6 +81,21 @@ def confirm_order(po_id: int) -> Response:
 def ship_order(po_id: int) -> Response:
     orders.ship_purchase_order(db(), api_actor(), po_id)
     return jsonify(_detail(po_id))
+
+
+@route("/deliveries", "GET", summary="Deliveries to your member's sites, newest first", response="List_DeliverySummary",
+       roles="director", tag=TAG)
+def list_deliveries() -> Response:
+    require_role(api_actor(), Role.DIRECTOR)  # the hub and vendors follow purchase orders
+    return listed(orders.list_site_deliveries(db(), api_actor()), delivery_summary_json)
+
+
+def delivery_summary_json(d: SiteDelivery) -> dict[str, Any]:
+    po = d.purchase_order
+    return {"id": d.id, "purchase_order_id": po.id, "number": po.number, "vendor_name": po.vendor.name,
+            "cycle_id": po.cycle_id, "cycle_name": po.cycle.name, "delivery_on": serialize.when(po.cycle.delivery_on),
+            "site_id": d.site_id, "site_name": d.site.name, "status": d.status.value,
+            "fee": serialize.money(d.fee_cents), "received_at": serialize.when(d.received_at)}
 
 
 @route("/deliveries/<id:delivery_id>", "GET", summary="One site's delivery of a purchase order, line by line",

@@ -6,10 +6,13 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, current_app, jsonify
+from flask import Response, current_app, jsonify, request
 
 from marketplace import jobs
-from marketplace.services import approvals, cycles, runs
+from marketplace.errors import ConflictError, NotFoundError, ValidationError
+from marketplace.models import OptimizationRun
+from marketplace.services import approvals, cycles, plans, runs
+from marketplace.services.plans import Delta
 from marketplace.services.runs import RunOptions
 from marketplace.web.api import serialize
 from marketplace.web.api.base import (
@@ -128,3 +131,38 @@ def finalize(cycle_id: int) -> Response:
     result = approvals.finalize_cycle(db(), api_actor(), cycle_id)
     return jsonify(cycle=serialize.cycle(result.cycle),
                    purchase_orders=[serialize.purchase_order(po) for po in result.purchase_orders])
+
+
+def _delta_json(delta: Delta) -> dict[str, Any]:
+    return {"name": delta.name, "a": serialize.money(delta.a_cents), "b": serialize.money(delta.b_cents),
+            "change": serialize.money(delta.change_cents), "more_is_better": delta.more_is_better}
+
+
+def _other_run_id(run: OptimizationRun) -> int:
+    """``?with=`` (another run of the cycle with a plan), or the newest such run, as on the page."""
+    raw = request.args.get("with")
+    if raw is None:
+        choices = plans.other_runs(db(), api_actor(), run)
+        if not choices:
+            raise ConflictError("This cycle has no other run with a plan to compare with.")
+        return choices[0].id
+    if not raw.isdigit():
+        raise ValidationError(field_errors={"with": "Send the id of another run of the cycle."})
+    if not 0 < int(raw) < 2**31:
+        raise NotFoundError()
+    return int(raw)
+
+
+@route("/runs/<id:run_id>/compare", "GET",
+       summary="Two runs of a cycle side by side: totals and savings, each member's cost, each vendor's "
+               "order (change = b - a; without ?with=, the cycle's newest other run)",
+       response="RunComparison", roles="hub_manager",
+       query=[{"name": "with", "in": "query", "schema": {"type": "integer", "minimum": 1},
+               "description": "The other run's id (b)."}], errors=(409, 422), tag=TAG)
+def compare_runs(run_id: int) -> Response:
+    run = plans.get_plan_run(db(), api_actor(), run_id)  # 404 (409 without a plan) before the query
+    c = plans.compare_runs(db(), api_actor(), run.id, _other_run_id(run))
+    ref = lambda r: {"id": r.id, "number": r.number, "note": r.note}  # noqa: E731
+    return jsonify(a=ref(c.a), b=ref(c.b), totals=[_delta_json(d) for d in c.totals],
+                   members=[_delta_json(d) for d in c.members], vendors=[_delta_json(d) for d in c.vendors],
+                   other_run_ids=[r.id for r in plans.other_runs(db(), api_actor(), c.a)])

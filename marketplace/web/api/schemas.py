@@ -75,6 +75,13 @@ _SHARE_FIELDS: dict[str, S] = {
     "cost": MONEY, "standalone": MONEY_OR_NULL, "savings": MONEY_OR_NULL, "version": INT,
     "decided_at": DATETIME_OR_NULL, "note": STRING}
 
+_RUN_REF = obj({"id": INT, "number": INT, "note": STRING})
+_DELTAS: S = {"type": "array", "items": obj({
+    "name": STRING, "a": MONEY_OR_NULL, "b": MONEY_OR_NULL, "change": MONEY_OR_NULL,
+    "more_is_better": {**BOOL, "description": "true for savings: a rise is good news"}})}
+_NEED_CHANGE = obj({"need_id": INT, "quantity": NUMBER_IN, "cadence": CADENCE, "active": BOOL, "remove": BOOL},
+                   optional=("quantity", "cadence", "active", "remove"))
+
 SCHEMAS: dict[str, S] = {
     "Error": obj({"error": STRING, "message": STRING, "details": {"type": "array"}}),
     "OpenAPI": {"type": "object", "description": "This document."},
@@ -97,13 +104,38 @@ SCHEMAS: dict[str, S] = {
                  "avoided_vendor_ids": IDS, "note": STRING, "active": BOOL}),
     "NeedInput": obj(_NEED_FIELDS, optional=tuple(k for k in _NEED_FIELDS if k not in ("item_id", "quantity"))),
     "NeedPatch": obj(_NEED_FIELDS, optional=tuple(_NEED_FIELDS)),
+    "NeedsBulk": obj({"changes": {"type": "array", "items": _NEED_CHANGE}}),
+    "NeedsChanged": obj({"changed": INT}),
+    "NeedsUpload": obj({"file": {"type": "string", "contentMediaType": "application/octet-stream",
+                                 "description": "A .csv or .xlsx file with the export's columns."},
+                        "replace": {**enum("true", "false"),
+                                    "description": "true: remove the site's needs of items not in the file"}},
+                       optional=("replace",)),
+    "NeedsImported": obj({"created": INT, "updated": INT, "removed": INT}),
+    "NeedSuggestions": obj({
+        "site_id": INT, "licensed_capacity": INT, "enrolment": DECIMAL, "age_group": STRING,
+        "suggestions": {"type": "array", "items": obj({
+            "item_id": INT, "item_name": STRING, "unit": STRING, "weekly_quantity": DECIMAL, "basis": STRING,
+            "current_need_id": INT_OR_NULL, "current_quantity": DECIMAL_OR_NULL,
+            "current_cadence": nullable(CADENCE)})}}),
+    "SuggestionInput": obj({"item_ids": IDS}),
+    "SuggestionsAdded": obj({"added": INT}),
     "Cycle": obj({"id": INT, "name": STRING, "status": CYCLE_STATUS, "opens_at": DATETIME, "cutoff_at": DATETIME,
                   "delivery_on": DATE, "approval_deadline_at": DATETIME_OR_NULL, "length_days": INT,
                   "lines_editable": BOOL, "published_run_id": INT_OR_NULL}),
     "CycleInput": obj({"name": STRING, "opens_at": DATETIME, "cutoff_at": DATETIME, "delivery_on": DATE,
                        "length_days": INT, "approval_deadline_at": DATETIME_OR_NULL},
                       optional=("length_days", "approval_deadline_at")),
+    "CyclePatch": obj({"name": STRING, "opens_at": DATETIME, "cutoff_at": DATETIME, "delivery_on": DATE,
+                       "length_days": INT, "approval_deadline_at": DATETIME_OR_NULL},
+                      optional=("name", "opens_at", "cutoff_at", "delivery_on", "length_days",
+                                "approval_deadline_at")),
     "CycleOpened": obj({"cycle": ref("Cycle"), "lines_made": INT}),
+    "TierHint": obj({
+        "offer_id": INT_OR_NULL, "vendor_id": INT_OR_NULL, "vendor_name": TEXT_OR_NULL, "item_id": INT,
+        "item_name": STRING, "unit": STRING, "pack_size": DECIMAL, "pooled_packs": INT, "next_min_packs": INT,
+        "packs_more": INT, "units_more": DECIMAL, "price_now": DECIMAL_OR_NULL, "price_next": DECIMAL,
+        "saving": MONEY_OR_NULL, "reaches_minimum": BOOL}),
     "Line": obj({"id": INT, "cycle_id": INT, "site_id": INT, "organization_id": INT, "item_id": INT,
                  "quantity": DECIMAL, "source": enum("recurring", "added"), "max_unit_price": DECIMAL_OR_NULL,
                  "avoided_vendor_ids": IDS, "note": STRING}),
@@ -140,6 +172,17 @@ SCHEMAS: dict[str, S] = {
         "fees": {"type": "array", "items": obj({"site": STRING, "vendor": STRING, "fee": MONEY})},
         "adjustment": MONEY, "previous_cost": MONEY_OR_NULL}),
     "RejectInput": obj({"reason": {"type": "string", "minLength": 1, "maxLength": 500}}),
+    "DeadlineInput": obj({"deadline": DATETIME}),
+    "ApprovalBoard": obj({
+        "cycle": ref("Cycle"), "run_id": INT_OR_NULL, "run_number": INT_OR_NULL, "deadline_passed": BOOL,
+        "counts": obj({status: INT for status in SHARE_STATUS["enum"]}), "total": MONEY,
+        "rows": {"type": "array", "items": obj({"share": ref("Share"), "decided_by": TEXT_OR_NULL,
+                                                "previous_cost": MONEY_OR_NULL})},
+        "left_out": {"type": "array", "items": STRING}, "newer_run_ids": IDS,
+        "problems": {"type": "array", "items": STRING}}),
+    "RunComparison": obj({
+        "a": _RUN_REF, "b": _RUN_REF, "totals": _DELTAS, "members": _DELTAS, "vendors": _DELTAS,
+        "other_run_ids": IDS}),
     "PurchaseOrder": obj(_PO_FIELDS),
     "PurchaseOrderDetail": obj({
         **_PO_FIELDS,
@@ -157,6 +200,10 @@ SCHEMAS: dict[str, S] = {
         "lines": {"type": "array", "items": obj({
             "id": INT, "item_id": INT, "item_name": STRING, "vendor_sku": STRING, "packs": INT,
             "received_packs": INT_OR_NULL, "shortage_packs": INT, "shortage": MONEY})}}),
+    "DeliverySummary": obj({
+        "id": INT, "purchase_order_id": INT, "number": STRING, "vendor_name": STRING, "cycle_id": INT,
+        "cycle_name": STRING, "delivery_on": DATE, "site_id": INT, "site_name": STRING, "status": DELIVERY_STATUS,
+        "fee": MONEY, "received_at": DATETIME_OR_NULL}),
     "DeliveryReport": obj({"received": {"type": "object", "additionalProperties": INT,
                                         "description": "Packs received, by purchase-order line id."},
                            "note": {"type": "string", "maxLength": 500}}, optional=("note",)),
