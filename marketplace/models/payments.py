@@ -155,11 +155,12 @@ class EntryKind(enum.StrEnum):
     REFUND = "refund"  # money back to a member (shortages)
     TRANSFER = "transfer"  # money out to a vendor
     REVERSAL = "reversal"  # money back from a vendor's transfer
+    FEE_REFUND = "fee_refund"  # the hub's fee back to a member whose goods were all refunded
 
     @property
     def label(self) -> str:
         return {"charge": "Charge", "hub_fee": "Hub fee", "refund": "Refund", "transfer": "Transfer",
-                "reversal": "Transfer reversal"}[self.value]
+                "reversal": "Transfer reversal", "fee_refund": "Hub fee refund"}[self.value]
 
 
 class EntryStatus(enum.StrEnum):
@@ -228,3 +229,52 @@ class ReconciliationReport(Base):
     @property
     def ok(self) -> bool:
         return not self.discrepancies
+
+
+class PaymentJobKind(enum.StrEnum):
+    PAYOUTS = "payouts"  # refunds, transfers and reversals of one cycle
+    RECONCILE = "reconcile"  # the ledger against Stripe, for one cycle
+
+    @property
+    def label(self) -> str:
+        return {"payouts": "Pay vendors", "reconcile": "Reconcile with Stripe"}[self.value]
+
+
+class PaymentJobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return {"queued": "Queued", "running": "Running", "done": "Done", "failed": "Failed"}[self.value]
+
+
+class PaymentJob(Base):
+    """A payout or reconciliation run the hub started from the cycle's money page, done in the
+    background; ``result`` is what it did (payouts) and ``report`` what it found (reconcile)."""
+
+    __tablename__ = "payment_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    kind: Mapped[PaymentJobKind] = mapped_column(str_enum(PaymentJobKind, "payment_job_kind"))
+    status: Mapped[PaymentJobStatus] = mapped_column(str_enum(PaymentJobStatus, "payment_job_status"),
+                                                     default=PaymentJobStatus.QUEUED)
+    job_id: Mapped[str | None] = mapped_column(String(100))
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str] = mapped_column(String(500), default="")
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reconciliation_reports.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = created_at_column()
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    cycle: Mapped[Cycle] = relationship()
+    report: Mapped[ReconciliationReport | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def active(self) -> bool:
+        return self.status in (PaymentJobStatus.QUEUED, PaymentJobStatus.RUNNING)

@@ -37,6 +37,7 @@ from marketplace.models import (
     OptimizationRun,
     Organization,
     PaymentAttempt,
+    PaymentJob,
     PlanDelivery,
     PlanLine,
     PriceSheet,
@@ -287,6 +288,13 @@ def _hub_fee_setting(actor: User) -> ColumnElement[bool]:
 def _reconciliation_report(actor: User) -> ColumnElement[bool]:
     if actor.role is Role.HUB_MANAGER:
         return ReconciliationReport.cycle_id.in_(_hub_cycle_ids(actor))
+    return false()
+
+
+@scope_rule(PaymentJob)
+def _payment_job(actor: User) -> ColumnElement[bool]:
+    if actor.role is Role.HUB_MANAGER:
+        return PaymentJob.cycle_id.in_(_hub_cycle_ids(actor))
     return false()
 
 
