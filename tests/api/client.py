@@ -106,5 +106,11 @@ def _routed(app: Flask, method: str, url: str) -> bool:
     return True
 
 
+def data(response: Any, status: int = 200) -> Any:
+    """The answer's JSON, once its status is ``status``."""
+    assert response.status_code == status, response.get_json()
+    return response.get_json()
+
+
 def api_client(app: Flask, session: Session, user: User) -> ApiClient:
     return ApiClient(app, make_token(session, user))

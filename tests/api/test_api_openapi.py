@@ -29,7 +29,7 @@ def test_every_api_route_is_documented_and_nothing_else(app):
     routes, spec = routes_of(app), documented()
     assert routes - spec == set(), "routes missing from the OpenAPI document"
     assert spec - routes == set(), "documented operations with no route"
-    assert len(routes) >= 45
+    assert len(routes) >= 64
 
 
 def test_the_served_document_is_the_built_one(app):
@@ -95,3 +95,20 @@ def test_answers_validate_against_the_document(app, session, world):
         assert response.status_code == 200, url
         check_schema(response.get_json(), name)
     check_schema(client.get("/api/v1/sites/999999").get_json(), "Error")
+
+
+def test_files_uploads_and_read_errors_are_described():
+    paths = document()["paths"]
+    export = paths["/api/v1/sites/{site_id}/needs.{kind}"]["get"]
+    assert set(export["responses"]["200"]["content"]) == {
+        "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+    assert [p["schema"] for p in export["parameters"] if p["name"] == "kind"] == [{"type": "string", "enum": ["csv", "xlsx"]}]
+    report = paths["/api/v1/reports/years/{year}/{what}.{fmt}"]["get"]
+    assert {p["name"]: p["schema"].get("enum") for p in report["parameters"]} == {
+        "year": None, "what": ["report", "savings-summary"], "fmt": ["csv", "xlsx", "pdf"]}
+    upload = paths["/api/v1/sites/{site_id}/needs/import"]["post"]["requestBody"]["content"]
+    assert list(upload) == ["multipart/form-data"]
+    assert upload["multipart/form-data"]["schema"] == {"$ref": "#/components/schemas/NeedsUpload"}
+    assert {"409", "422"} <= set(paths["/api/v1/runs/{run_id}/compare"]["get"]["responses"])
+    assert "409" in paths["/api/v1/purchase-orders/{po_id}/document.{kind}"]["get"]["responses"]
+    assert "409" not in paths["/api/v1/cycles/{cycle_id}"]["get"]["responses"]

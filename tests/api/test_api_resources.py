@@ -5,29 +5,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from marketplace.db import utcnow
 from marketplace.models import CycleStatus, OrgKind
 from marketplace.services import notifications
-from tests.api.client import ApiClient, make_token
+from tests.api.client import data
 from tests.cycle_factories import build_cycle_objects, build_cycle_world, make_cycle
 from tests.factories import build_catalog_world
 from tests.plan_factories import build_plan_world, published
 from tests.report_factories import build_report_world
-
-
-@pytest.fixture
-def as_(app, session):
-    def client(user):
-        return ApiClient(app, make_token(session, user))
-
-    return client
-
-
-def data(response, status=200):
-    assert response.status_code == status, response.get_json()
-    return response.get_json()
 
 
 def test_organizations_and_sites_follow_the_scope(world, as_):
