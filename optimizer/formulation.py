@@ -48,7 +48,7 @@ class Formulation:
     v: dict[tuple[str, str, int], LpVariable] = field(default_factory=dict)
     site_offers: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     segments: dict[str, list[Segment]] = field(default_factory=dict)  # offers priced by tiers
-    thresholds: dict[tuple[str, str], float] = field(default_factory=dict)  # w's floor value
+    thresholds: dict[tuple[str, str], Decimal] = field(default_factory=dict)  # w's floor value
     cost: list[tuple[LpVariable, float]] = field(default_factory=list)
     split_sites: bool = False  # tier segments per site as well as on the pool
     cover: dict[tuple[str, str], LpConstraint] = field(default_factory=dict)
@@ -65,18 +65,25 @@ class Formulation:
         return out
 
     def complete(self, packs: Packs) -> dict[LpVariable, float] | None:
-        """Every variable's value implied by packs (None if they break MOQ or capacity)."""
+        """Every variable's value implied by packs (None if they break MOQ or capacity).
+
+        The cheapest values for the packs, decided exactly as rules 4 and 5 decide them:
+        a delivery wherever a pack arrives (even of free goods), its fee waived when its
+        floor value, summed in decimals, reaches the threshold.
+        """
         values: dict[LpVariable, float] = {var: 0.0 for var in self.prob.variables()}
         pooled: dict[str, int] = defaultdict(int)
-        floor: dict[tuple[str, str], float] = defaultdict(float)
+        floor: dict[tuple[str, str], Decimal] = defaultdict(Decimal)  # keys: deliveries
         offers = self.structure.instance.offer_by_id
         for key, n in packs.items():
+            if not n:
+                continue
             if key not in self.x:
                 return None
             values[self.x[key]] = float(n)
             offer = offers[key[1]]
             pooled[key[1]] += n
-            floor[(key[0], offer.vendor)] += float(offer.floor_price) * n
+            floor[(key[0], offer.vendor)] += offer.floor_price * n
         for offer_id, segs in self.segments.items():
             n = pooled.get(offer_id, 0)
             if not n:
@@ -91,10 +98,10 @@ class Formulation:
             else:
                 values[self.q[(offer_id, seg.tier)]] = float(n)
         for key, var in self.y.items():
-            values[var] = 1.0 if floor.get(key, 0.0) > 0 or var.lowBound == 1 else 0.0
+            values[var] = 1.0 if key in floor or var.lowBound == 1 else 0.0
         for key, var in self.w.items():
-            delivered = values[self.y[key]] > 0
-            values[var] = 1.0 if delivered and floor.get(key, 0.0) >= self.thresholds[key] else 0.0
+            waived = key in floor and floor[key] >= self.thresholds[key]
+            values[var] = 1.0 if waived else 0.0
         return values
 
     def objective_at(self, values: dict[LpVariable, float]) -> float:
@@ -321,7 +328,7 @@ def _add_delivery(model: Formulation, site: str, vendor_id: str, offer_ids: list
         return
     w = model.prob.add_variable(f"w({site},{vendor_id})", 0, 1, LpBinary)
     model.w[key] = w
-    model.thresholds[key] = float(threshold)
+    model.thresholds[key] = threshold
     model.cost.append((w, -float(vendor.delivery_fee)))
     _con(model, [(w, 1.0), (y, -1.0)], LpConstraintLE, 0.0, f"waiver[{site},{vendor_id}]")
     _con(model, [*floor, (w, -float(threshold))], LpConstraintGE, 0.0,
