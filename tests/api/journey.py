@@ -1,10 +1,12 @@
 """A whole purchasing cycle through the JSON API, as an alliance's own tools would drive it.
 
 Directors X, Y and Q keep recurring needs; the hub opens a cycle (the needs become lines),
-X adds and removes a one-off line, the hub closes the cycle, runs the optimizer (a background
-job: ``run_jobs`` makes the queued jobs run) and watches the run, publishes; X and Y approve,
-Q rejects; the hub re-runs without Q, publishes again, finalizes and sends the orders; vendor P
-confirms, ships and reports the deliveries, one line short; the reports show the savings.
+X adds and removes a one-off line and reads the next-tier hints, the hub renames the cycle,
+closes it, runs the optimizer (a background job: ``run_jobs`` makes the queued jobs run) and
+watches the run, publishes; X and Y approve, Q rejects; the hub re-runs without Q, publishes
+again, reads the approvals board, compares the two runs, moves the deadline, finalizes and
+sends the orders; vendor P confirms, ships, downloads its order and reports the deliveries, one
+line short; the reports show the savings.
 """
 
 from __future__ import annotations
@@ -67,6 +69,9 @@ def open_and_close(c: Cast) -> int:
                          {"item_id": c.wipes, "quantity": 2, "note": "one-off"}), 201)
     assert ok(c.dx.patch(f"/api/v1/lines/{extra['id']}", {"quantity": "1"}))["quantity"] == "1"
     assert c.dx.delete(f"/api/v1/lines/{extra['id']}").status_code == 204
+    assert ok(c.hub.patch(f"/api/v1/cycles/{cycle['id']}", {"name": "API cycle (March)"}))["status"] == "open"
+    for hint in ok(c.dx.get(f"/api/v1/cycles/{cycle['id']}/tier-hints"))["data"]:
+        assert hint["pooled_packs"] + hint["packs_more"] == hint["next_min_packs"] and hint["vendor_name"] is None
     assert ok(c.hub.post(f"/api/v1/cycles/{cycle['id']}/close"))["status"] == "closed"
     late = c.dx.post(f"/api/v1/cycles/{cycle['id']}/sites/{c.site_x}/lines", {"item_id": c.wipes, "quantity": 1})
     assert late.status_code == 409
@@ -105,6 +110,12 @@ def rerun_and_finalize(c: Cast, cycle_id: int, run_jobs: Callable[[], None]) -> 
     done = solved(c, rerun, run_jobs)
     assert done["excluded_member_ids"], "the re-run leaves Q out"
     ok(c.hub.post(f"/api/v1/runs/{done['id']}/publish", {"deadline": iso(utcnow() + timedelta(days=3))}))
+    board = ok(c.hub.get(f"/api/v1/cycles/{cycle_id}/approvals"))
+    assert board["run_id"] == done["id"] and board["left_out"] == ["Member Q"]
+    compared = ok(c.hub.get(f"/api/v1/runs/{done['id']}/compare"))
+    q = {d["name"]: d for d in compared["members"]}["Member Q"]
+    assert q["a"] is None and q["b"] is not None, "the re-run (a) has no Q; run 1 (b) had"
+    ok(c.hub.post(f"/api/v1/cycles/{cycle_id}/approvals/deadline", {"deadline": iso(utcnow() + timedelta(days=4))}))
     for director in (c.dx, c.dy):
         for share in ok(director.get(f"/api/v1/cycles/{cycle_id}/shares"))["data"]:
             if share["status"] == "pending":
@@ -131,6 +142,9 @@ def deliver(c: Cast, cycle_id: int) -> int:
         reported = ok(c.vendor_p.post(f"/api/v1/deliveries/{drop['id']}/report", {"received": received}))
         assert reported["status"] in ("received", "short")
     final = ok(c.vendor_p.get(f"/api/v1/purchase-orders/{po['id']}"))
+    document = c.vendor_p.get(f"/api/v1/purchase-orders/{po['id']}/document.csv")
+    assert document.status_code == 200 and po["number"] in document.get_data(as_text=True)
+    assert {d["status"] for d in ok(c.dx.get("/api/v1/deliveries"))["data"]} <= {"received", "short"}
     assert final["status"] == "short"
     assert sum(x["shortage_packs"] for x in final["lines"]) == 1
     return po["id"]
