@@ -23,7 +23,7 @@ import click
 from catalog.intake import check_file
 from catalog.report import dumps_report, report_text
 from catalog.safety import display_name
-from marketplace import jobs, migrate
+from marketplace import jobs, migrate, scheduler
 from marketplace.app import create_app
 from marketplace.config import Config, ConfigError
 from marketplace.db import make_engine, make_session_factory, session_scope
@@ -32,7 +32,6 @@ from marketplace.payments.gateway import StripeGateway, make_gateway
 from marketplace.payments.money import format_cents
 from marketplace.services import accounts, notifications, payouts, reconciliation
 from marketplace.services.demo import DemoLogin, seed_demo
-from marketplace.services.mail import Mailer
 from marketplace.services.price_sheets import MAX_SHEET_BYTES, Upload
 from marketplace.services.sheet_files import ImportOutcome, import_price_sheet, stored_result
 
@@ -88,7 +87,7 @@ def demo(host: str, port: int, serve: bool) -> None:
     click.echo(f"\nSharedBuy demo: {url}\n")
     _print_logins(logins)
     if serve:
-        with _demo_payments(config, host, port) as config:
+        with _demo_payments(config, host, port) as config, _demo_scheduler(config, url):
             create_app(config).run(host=host, port=port, debug=False, use_reloader=False)
 
 
@@ -194,23 +193,37 @@ def send_reminders(hours: int, base_url: str | None) -> None:
     """Remind members of each open cycle's coming cutoff, in the app and by email when SMTP is
     configured. Each user is reminded once per cycle, so it is safe to run from cron hourly."""
     config = _config(default_env="development")
-    factory = make_session_factory(make_engine(config.database_url))
-    mailer = Mailer(host=config.smtp_host, port=config.smtp_port, user=config.smtp_user,
-                    password=config.smtp_password, sender=config.smtp_from, starttls=config.smtp_starttls)
-    emailed: list[int] = []
-
-    def send(ids: list[int]) -> None:
-        with session_scope(factory) as email_session:
-            emailed.append(notifications.email_notifications(email_session, mailer, ids, base_url=base_url))
-
-    notifications.register_email_sender(config.database_url, send if mailer.enabled else None)
-    try:
-        with session_scope(factory) as session:
-            added = notifications.send_cutoff_reminders(session, within=timedelta(hours=hours))
-    finally:
-        notifications.register_email_sender(config.database_url, None)
-    email = f"; {sum(emailed)} emailed" if mailer.enabled else " (email is off: SMTP_HOST is not set)"
+    with jobs.emailing(config, base_url) as emailed, jobs.job_session(config.database_url) as session:
+        added = notifications.send_cutoff_reminders(session, within=timedelta(hours=hours))
+    email = f"; {sum(emailed)} emailed" if config.smtp_host else " (email is off: SMTP_HOST is not set)"
     click.echo(f"{added} cutoff reminder{'' if added == 1 else 's'} added{email}.")
+
+
+@main.command("scheduler")
+@click.option("--once", is_flag=True, help="Run one tick here and exit (exit 1 if a step failed).")
+@click.option("--interval", "interval_s", default=scheduler.DEFAULT_INTERVAL_S, show_default=True,
+              type=click.FloatRange(min=1), help="Seconds between ticks.")
+@click.option("--base-url", envvar="SHAREDBUY_BASE_URL", default=None,
+              help="The site's address, for the links in emails (env SHAREDBUY_BASE_URL).")
+def scheduler_command(once: bool, interval_s: float, base_url: str | None) -> None:
+    """Run the time-driven cycle events every minute: open scheduled cycles, close cycles at
+    their cutoff, remind members 48 and 24 hours before it, tell the hub when approvals are due.
+    With REDIS_URL each tick is a job for the workers; safe to run twice (nothing is sent twice)."""
+    config = _config(default_env="development")
+    if once:
+        result = scheduler.tick(config, base_url=base_url)
+        click.echo(f"Tick: {result.summary()}.")
+        sys.exit(1 if result.failed else 0)
+    loop = scheduler.Scheduler(config, interval_s=interval_s, base_url=base_url, echo=click.echo)
+    where = f"queued on Redis ({config.rq_queue})" if loop.uses_redis else "run in this process"
+    click.echo(f"Scheduler: a tick every {interval_s:g} s, {where}. Stop with Ctrl+C.")
+    previous = signal.signal(signal.SIGTERM, lambda *_: loop.stop())
+    try:
+        loop.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @main.command("payouts")
@@ -277,6 +290,21 @@ def _demo_payments(config: Config, host: str, port: int, stripe_port: int | None
                       stripe_webhook_secret=secret)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@contextmanager
+def _demo_scheduler(config: Config, base_url: str) -> Iterator[subprocess.Popen[bytes]]:
+    """The demo's ``sharedbuy scheduler``, as a process of its own beside the app (as in a real
+    deployment): the open cycle closes at its cutoff, reminders come 48 and 24 hours before."""
+    env = {**os.environ, "DATABASE_URL": config.database_url, "SHAREDBUY_ENV": config.env,
+           "SHAREDBUY_BASE_URL": base_url, "REDIS_URL": config.redis_url or ""}
+    process = subprocess.Popen([sys.executable, "-m", "marketplace.cli", "scheduler"], env=env)  # noqa: S603
+    click.echo("Scheduler: cycles open and close on time, reminders go out (a tick every minute)\n")
+    try:
+        yield process
+    finally:
         process.terminate()
         process.wait(timeout=10)
 

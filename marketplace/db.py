@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app, g
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, select
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -90,6 +90,21 @@ def begin_write(session: Session) -> None:
     transaction already begun, or on other databases (row locks do that job there)."""
     if not session.in_transaction():
         session.connection(execution_options={_IMMEDIATE: True})
+
+
+_Row = TypeVar("_Row")
+
+
+def claim_row(session: Session, model: type[_Row], row_id: int) -> _Row | None:
+    """Re-read one row under its lock for a periodic job, or None when another transaction
+    holds that lock (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so two schedulers never wait on each
+    other nor act twice) or the row is gone. On SQLite the transaction starts with the write
+    lock (:func:`begin_write`), so two jobs run one after the other. Callers re-check the row's
+    state (another job may have acted and committed just before) and commit."""
+    begin_write(session)
+    return session.scalars(select(model).where(model.id == row_id)  # type: ignore[attr-defined]
+                           .with_for_update(skip_locked=True)
+                           .execution_options(populate_existing=True)).one_or_none()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -11,12 +11,15 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from marketplace.config import Config
 from marketplace.db import make_engine, make_session_factory, session_scope
+
+if TYPE_CHECKING:
+    from marketplace.services.mail import Mailer
 
 _factories: dict[str, Callable[[], Session]] = {}
 _lock = threading.Lock()
@@ -113,14 +116,48 @@ def enqueue_optimization(queue: ThreadQueue | RedisQueue, database_url: str, run
     return queue.enqueue(run_optimization, database_url, run_id)
 
 
+def make_mailer(config: Config) -> Mailer:
+    """The SMTP settings of ``config`` (email is off without ``SMTP_HOST``)."""
+    from marketplace.services.mail import Mailer
+
+    return Mailer(host=config.smtp_host, port=config.smtp_port, user=config.smtp_user,
+                  password=config.smtp_password, sender=config.smtp_from, starttls=config.smtp_starttls)
+
+
 def send_notification_emails(database_url: str, notification_ids: list[int], base_url: str | None = None) -> int:
     """The email job on an RQ worker: email new notifications with this process's SMTP settings
     (see ``services.notifications.email_notifications``; in-process, the app's mailer is used)."""
-    from marketplace.services.mail import Mailer
     from marketplace.services.notifications import email_notifications
 
-    config = Config.from_env(database_url=database_url)
-    mailer = Mailer(host=config.smtp_host, port=config.smtp_port, user=config.smtp_user,
-                    password=config.smtp_password, sender=config.smtp_from, starttls=config.smtp_starttls)
+    mailer = make_mailer(Config.from_env(database_url=database_url))
     with job_session(database_url) as session:
         return email_notifications(session, mailer, notification_ids, base_url=base_url)
+
+
+@contextmanager
+def emailing(config: Config, base_url: str | None = None) -> Iterator[list[int]]:
+    """For a process without the web app (a command, the scheduler, a worker's job): while open,
+    notifications committed on ``config.database_url`` are emailed from here right after their
+    commit when SMTP is configured. Yields a list that receives the number sent per commit."""
+    from marketplace.services import notifications
+
+    mailer, emailed = make_mailer(config), []
+
+    def send(ids: list[int]) -> None:
+        with job_session(config.database_url) as session:
+            emailed.append(notifications.email_notifications(session, mailer, ids, base_url=base_url))
+
+    notifications.register_email_sender(config.database_url, send if mailer.enabled else None)
+    try:
+        yield emailed
+    finally:
+        notifications.register_email_sender(config.database_url, None)
+
+
+def scheduled_tick(database_url: str, base_url: str | None = None) -> dict[str, Any]:
+    """The scheduler's job (``sharedbuy scheduler`` with Redis): one tick of the time-driven
+    cycle events (``services.schedule.run_tick``), emailing what it notifies."""
+    from marketplace.services.schedule import run_tick
+
+    with emailing(Config.from_env(database_url=database_url), base_url), job_session(database_url) as session:
+        return run_tick(session).as_dict()

@@ -6,6 +6,11 @@ change and remove lines (``services.demand``) until the cutoff; from the cutoff 
 hub closes the cycle early) the lines are frozen and the optimizer runs on them.
 
 The period a cycle buys for starts on its ``delivery_on`` day and lasts ``length_days`` days.
+
+Time-driven steps (``services.schedule``, run by ``sharedbuy scheduler``): a draft marked
+``opens_automatically`` opens at ``opens_at`` (:func:`open_scheduled_cycles`), and an open
+cycle closes at its cutoff (:func:`close_due_cycles`). Both claim each cycle's row
+(``db.claim_row``), so two schedulers at once open or close a cycle once.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from marketplace.db import utcnow
+from marketplace.db import claim_row, utcnow
 from marketplace.errors import ConflictError, ValidationError
 from marketplace.models import (
     Cadence,
@@ -33,19 +38,27 @@ from marketplace.models import (
 )
 from marketplace.services.audit import record_event
 from marketplace.services.catalog import json_snapshot
-from marketplace.services.notifications import CYCLE_OPENED, member_organizations, notify
+from marketplace.services.notifications import (
+    CYCLE_CLOSED,
+    CYCLE_OPENED,
+    hub_organizations,
+    member_organizations,
+    notify,
+)
 from marketplace.services.scope import get_scoped, require_role, scoped_select
 
 MAX_LENGTH_DAYS = 366
 QUANTITY_STEP = Decimal("0.0001")
 DAYS_PER_MONTH = Decimal("365.25") / 12
-_FIELDS = ["name", "status", "opens_at", "cutoff_at", "delivery_on", "approval_deadline_at", "length_days"]
+_FIELDS = ["name", "status", "opens_at", "cutoff_at", "delivery_on", "approval_deadline_at", "length_days",
+           "opens_automatically"]
 
 
 @dataclass(frozen=True)
 class CycleInput:
     """What the hub enters for a cycle. Datetimes are UTC; ``length_days`` is the period the
-    order covers (recurring needs are scaled to it)."""
+    order covers (recurring needs are scaled to it); ``opens_automatically``: the scheduler
+    opens the draft at ``opens_at``."""
 
     name: str
     opens_at: datetime | None
@@ -53,6 +66,7 @@ class CycleInput:
     delivery_on: date | None
     length_days: int | None = 28
     approval_deadline_at: datetime | None = None
+    opens_automatically: bool = False
 
 
 def check_cycle_input(data: CycleInput) -> dict[str, str]:
@@ -133,6 +147,34 @@ def open_cycle(session: Session, actor: User, cycle_id: int, *, now: datetime | 
         raise ConflictError(f"Only a draft cycle can be opened; this one is {cycle.status.label.lower()}.")
     if cycle.cutoff_at <= now:
         raise ConflictError("The cutoff has already passed: move it later before opening the cycle.")
+    made = mark_open(session, cycle, actor, now)
+    session.commit()
+    return made
+
+
+def open_scheduled_cycles(session: Session, *, now: datetime | None = None) -> list[int]:
+    """Open every draft marked ``opens_automatically`` whose opening time has come (a periodic
+    job; no acting user). A draft whose cutoff has passed too stays a draft: the hub moves its
+    dates. Commits each cycle; returns the ids opened."""
+    now = now or utcnow()
+    due = list(session.scalars(select(Cycle.id).where(
+        Cycle.status == CycleStatus.DRAFT, Cycle.opens_automatically.is_(True), Cycle.opens_at <= now,
+        Cycle.cutoff_at > now).order_by(Cycle.opens_at, Cycle.id)))
+    session.commit()
+    opened = []
+    for cycle_id in due:
+        cycle = claim_row(session, Cycle, cycle_id)
+        if cycle is not None and cycle.status is CycleStatus.DRAFT and cycle.opens_automatically \
+                and cycle.opens_at <= now < cycle.cutoff_at:
+            mark_open(session, cycle, None, now)
+            opened.append(cycle_id)
+        session.commit()
+    return opened
+
+
+def mark_open(session: Session, cycle: Cycle, actor: User | None, now: datetime) -> int:
+    """Open a draft cycle (flushes only; callers commit): its demand lines, the audit event and
+    the members' notification. Returns the number of lines made."""
     made = 0
     for need in _alliance_needs(session, cycle.alliance_id):
         quantity = cycle_quantity(need, cycle)
@@ -145,13 +187,12 @@ def open_cycle(session: Session, actor: User, cycle_id: int, *, now: datetime | 
         made += 1
     cycle.status, cycle.opened_at = CycleStatus.OPEN, now
     session.flush()
-    record_event(session, actor, "cycle.opened", cycle, alliance_id=actor.alliance_id,
-                 after={"status": "open", "lines": made})
+    record_event(session, actor, "cycle.opened", cycle, alliance_id=cycle.alliance_id,
+                 after={"status": "open", "lines": made, "by": "hub" if actor is not None else "scheduler"})
     notify(session, member_organizations(session, cycle.alliance_id), CYCLE_OPENED,
            f"{cycle.name} is open for needs until {cycle.cutoff_at:%b %d, %H:%M} UTC",
            "Your sites' recurring needs are in it as demand lines. Add, change or remove lines "
            f"until the cutoff; delivery is planned for {cycle.delivery_on:%B %d}.", f"/cycles/{cycle.id}")
-    session.commit()
     return made
 
 
@@ -201,22 +242,33 @@ def close_cycle(session: Session, actor: User, cycle_id: int, *, now: datetime |
 
 
 def close_due_cycles(session: Session, *, now: datetime | None = None) -> list[int]:
-    """Close every open cycle whose cutoff has passed (a periodic job; no acting user)."""
+    """Close every open cycle whose cutoff has passed, freezing its lines, and tell the hub (a
+    periodic job; no acting user). Commits each cycle; returns the ids closed."""
     now = now or utcnow()
-    due = list(session.scalars(select(Cycle).where(Cycle.status == CycleStatus.OPEN, Cycle.cutoff_at <= now)
-                               .with_for_update()))
-    for cycle in due:
-        mark_closed(session, cycle, None, now)
+    due = list(session.scalars(select(Cycle.id).where(Cycle.status == CycleStatus.OPEN, Cycle.cutoff_at <= now)
+                               .order_by(Cycle.cutoff_at, Cycle.id)))
     session.commit()
-    return [cycle.id for cycle in due]
+    closed = []
+    for cycle_id in due:
+        cycle = claim_row(session, Cycle, cycle_id)
+        if cycle is not None and cycle.status is CycleStatus.OPEN and cycle.cutoff_at <= now:
+            lines = mark_closed(session, cycle, None, now)
+            notify(session, hub_organizations(session, cycle.alliance_id), CYCLE_CLOSED,
+                   f"{cycle.name} reached its cutoff: {lines} demand line{'' if lines == 1 else 's'} frozen",
+                   "The needs can no longer change. Run the optimizer on them, then publish a plan for "
+                   "the members to approve.", f"/cycles/{cycle.id}")
+            closed.append(cycle_id)
+        session.commit()
+    return closed
 
 
-def mark_closed(session: Session, cycle: Cycle, actor: User | None, now: datetime) -> None:
-    """Close an open cycle (flushes only; callers commit)."""
+def mark_closed(session: Session, cycle: Cycle, actor: User | None, now: datetime) -> int:
+    """Close an open cycle (flushes only; callers commit); returns its number of lines."""
     cycle.status, cycle.closed_at = CycleStatus.CLOSED, now
-    lines = session.scalar(select(func.count(DemandLine.id)).where(DemandLine.cycle_id == cycle.id))
+    lines = session.scalar(select(func.count(DemandLine.id)).where(DemandLine.cycle_id == cycle.id)) or 0
     record_event(session, actor, "cycle.closed", cycle, alliance_id=cycle.alliance_id,
-                 after={"status": "closed", "lines": lines})
+                 after={"status": "closed", "lines": lines, "by": "hub" if actor is not None else "scheduler"})
+    return lines
 
 
 def cancel_cycle(session: Session, actor: User, cycle_id: int, *, now: datetime | None = None) -> Cycle:
@@ -260,3 +312,5 @@ def _apply(cycle: Cycle, data: CycleInput) -> None:
     cycle.opens_at, cycle.cutoff_at, cycle.delivery_on = data.opens_at, data.cutoff_at, data.delivery_on
     cycle.length_days = data.length_days
     cycle.approval_deadline_at = data.approval_deadline_at
+    if cycle.status is CycleStatus.DRAFT:  # once open, it no longer matters
+        cycle.opens_automatically = data.opens_automatically

@@ -27,7 +27,7 @@ from sqlalchemy import Engine, event, func, select, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, SessionTransaction
 
-from marketplace.db import utcnow
+from marketplace.db import claim_row, utcnow
 from marketplace.models import Cycle, CycleStatus, Notification, Organization, OrgKind, User
 from marketplace.services.mail import Mailer
 from marketplace.services.paging import Page, paginate
@@ -37,22 +37,30 @@ log = logging.getLogger(__name__)
 
 CYCLE_OPENED = "cycle_opened"
 CUTOFF_REMINDER = "cutoff_reminder"
+CYCLE_CLOSED = "cycle_closed"
 PLAN_PUBLISHED = "plan_published"
 APPROVAL_NEEDED = "approval_needed"
 PO_SENT = "po_sent"
 DELIVERY_SHORTAGE = "delivery_shortage"
+DELIVERY_CORRECTED = "delivery_corrected"
+APPROVAL_DEADLINE = "approval_deadline"
 PAYMENT_FAILED = "payment_failed"
 #: Every kind, with the label the notification list shows.
 KINDS = {
     CYCLE_OPENED: "Cycle opened",
     CUTOFF_REMINDER: "Cutoff reminder",
+    CYCLE_CLOSED: "Cutoff passed",
     PLAN_PUBLISHED: "Plan published",
     APPROVAL_NEEDED: "Approval needed",
     PO_SENT: "Purchase order sent",
     DELIVERY_SHORTAGE: "Delivery shortage",
+    DELIVERY_CORRECTED: "Delivery corrected",
+    APPROVAL_DEADLINE: "Approval deadline passed",
     PAYMENT_FAILED: "Payment failed",
 }
 REMINDER_WINDOW = timedelta(hours=48)
+#: The scheduler's cutoff reminders: 48 and 24 hours before, once each per cycle.
+REMINDER_STAGES = (REMINDER_WINDOW, timedelta(hours=24))
 _OUTBOX = "sharedbuy.notification_outbox"
 EmailSender = Callable[[list[int]], None]
 _senders: dict[str, EmailSender] = {}
@@ -242,24 +250,53 @@ def safe_link(notification: Notification) -> str | None:
 
 # ---------------------------------------------------------------- cutoff reminders
 
+def reminder_key(cycle_id: int, within: timedelta | None = None) -> str:
+    """The once-only key of a cycle's reminder: the first reminder (``within`` None) has one key
+    however early it is sent (``send-reminders --hours`` or the scheduler's 48 hours); a later
+    stage has its own (``cutoff_reminder:12:24h``)."""
+    if within is None:
+        return f"cutoff_reminder:{cycle_id}"
+    return f"cutoff_reminder:{cycle_id}:{int(within.total_seconds() // 3600)}h"
+
+
 def send_cutoff_reminders(session: Session, *, now: datetime | None = None,
-                          within: timedelta = REMINDER_WINDOW) -> int:
-    """Remind every member user of each open cycle whose cutoff is within ``within``: once per
-    cycle and user, however often this runs (the ``send-reminders`` command). Commits; returns
-    how many reminders were added."""
+                          within: timedelta = REMINDER_WINDOW,
+                          stages: tuple[timedelta, ...] | None = None) -> int:
+    """Remind the member users of each open cycle whose cutoff is within a stage's window, once
+    per stage and cycle however often this runs (the scheduler's stages are 48 and 24 hours;
+    ``send-reminders`` has one, ``within``). A cycle gets the reminder of the narrowest stage it
+    is in: one whose cutoff is 20 hours away gets the 24-hour reminder only, never both at once.
+    A stage sent is recorded by its notifications (their ``dedupe_key``), so a restart does not
+    send it again; each cycle is claimed (``db.claim_row``) while its reminders are added, so two
+    schedulers at once send one. Commits; returns how many reminders were added."""
     now = now or utcnow()
-    cycles = session.scalars(select(Cycle).where(
-        Cycle.status == CycleStatus.OPEN, Cycle.cutoff_at > now, Cycle.cutoff_at <= now + within)
-        .order_by(Cycle.cutoff_at, Cycle.id))
+    windows = sorted(stages or (within,))
+    cycles = list(session.execute(select(Cycle.id, Cycle.cutoff_at).where(
+        Cycle.status == CycleStatus.OPEN, Cycle.cutoff_at > now, Cycle.cutoff_at <= now + windows[-1])
+        .order_by(Cycle.cutoff_at, Cycle.id)))
     added = 0
-    for cycle in cycles:
-        hours = max(1, int((cycle.cutoff_at - now).total_seconds() // 3600))
-        added += len(notify(
-            session, member_organizations(session, cycle.alliance_id), CUTOFF_REMINDER,
-            f"{cycle.name}: needs close in {hours} hour{'s' if hours != 1 else ''}",
-            f"Check your sites' demand lines for {cycle.name} before the cutoff on "
-            f"{cycle.cutoff_at:%B %d at %H:%M} UTC; after it, lines are frozen for the order.",
-            f"/cycles/{cycle.id}", dedupe_key=f"cutoff_reminder:{cycle.id}"))
+    for cycle_id, cutoff_at in cycles:
+        window = next(w for w in windows if cutoff_at - now <= w)
+        key = reminder_key(cycle_id, None if window == windows[-1] else window)
+        if session.scalar(select(Notification.id).where(Notification.dedupe_key == key).limit(1)) is None:
+            added += _remind(session, cycle_id, key, now)
     session.commit()
     return added
 
+
+def _remind(session: Session, cycle_id: int, key: str, now: datetime) -> int:
+    session.commit()
+    cycle = claim_row(session, Cycle, cycle_id)
+    if cycle is None or cycle.status is not CycleStatus.OPEN or cycle.cutoff_at <= now or \
+            session.scalar(select(Notification.id).where(Notification.dedupe_key == key).limit(1)) is not None:
+        session.commit()
+        return 0  # another scheduler has it, or sent it, or the cycle moved on
+    hours = max(1, int((cycle.cutoff_at - now).total_seconds() // 3600))
+    added = len(notify(
+        session, member_organizations(session, cycle.alliance_id), CUTOFF_REMINDER,
+        f"{cycle.name}: needs close in {hours} hour{'s' if hours != 1 else ''}",
+        f"Check your sites' demand lines for {cycle.name} before the cutoff on "
+        f"{cycle.cutoff_at:%B %d at %H:%M} UTC; after it, lines are frozen for the order.",
+        f"/cycles/{cycle.id}", dedupe_key=key))
+    session.commit()
+    return added

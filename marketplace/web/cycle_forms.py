@@ -111,11 +111,13 @@ class CycleForm(Form):
                                    validators=[InputRequired(message="Enter a number of days.")])
     approval_deadline_at = DateTimeLocalField("Approvals due (UTC)", format="%Y-%m-%dT%H:%M",
                                               validators=[Optional()])
+    opens_automatically = BooleanField("Open it automatically at the opening time")
 
     def to_input(self) -> CycleInput:
         return CycleInput(name=self.name.data or "", opens_at=utc(self.opens_at.data),
                           cutoff_at=utc(self.cutoff_at.data), delivery_on=self.delivery_on.data,
-                          length_days=self.length_days.data, approval_deadline_at=utc(self.approval_deadline_at.data))
+                          length_days=self.length_days.data, approval_deadline_at=utc(self.approval_deadline_at.data),
+                          opens_automatically=bool(self.opens_automatically.data))
 
 
 class LineForm(Form):

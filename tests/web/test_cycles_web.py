@@ -162,3 +162,21 @@ def test_cancel_from_the_run_page(session, world, make_client, queue):
     assert run.status is RunStatus.CANCELLED
     func, args = queue.jobs[0]
     assert func(*args) == "cancelled"
+
+
+def test_hub_schedules_a_draft_to_open_by_itself(session, world, make_client):
+    hub = make_client(world.hub)
+    now = datetime.now(UTC)
+    fmt = "%Y-%m-%dT%H:%M"
+    form = {"name": "January", "opens_at": (now + timedelta(days=1)).strftime(fmt),
+            "cutoff_at": (now + timedelta(days=5)).strftime(fmt),
+            "delivery_on": (now + timedelta(days=9)).date().isoformat(), "length_days": "28"}
+    assert "Open it automatically" in hub.get("/cycles/new").get_data(as_text=True)
+    assert hub.post("/cycles/new", form | {"opens_automatically": "y"}).status_code == 302
+    cycle = session.scalars(select(Cycle)).one()
+    assert cycle.opens_automatically and cycle.status is CycleStatus.DRAFT
+    page = hub.get(f"/cycles/{cycle.id}").get_data(as_text=True)
+    assert "opens for needs by itself at its opening time" in page
+    assert hub.post(f"/cycles/{cycle.id}/edit", form).status_code == 302  # unticked
+    session.refresh(cycle)
+    assert not cycle.opens_automatically
