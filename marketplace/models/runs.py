@@ -4,6 +4,10 @@ A run stores what went into the optimizer (``instance_json``, the spec's instanc
 out (``plan_json``, the spec's plan) and the solver's log; a successful run also writes its plan
 as rows (:class:`PlanLine`, :class:`PlanDelivery`) so shares and purchase orders can be queried.
 Money: integer cents, except per-pack prices (``unit_price``, dollars with 4 places).
+
+The three texts are large (a 300-site run holds about 2 MB) and load only when read; their
+SHA-256 digests (``instance_sha256``, ``plan_sha256``), kept up to date on every assignment,
+name their content for the caches of what is computed from them.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
+import hashlib
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import Base, UTCDateTime
@@ -61,9 +67,11 @@ class OptimizationRun(Base):
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     excluded_member_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     excluded_vendor_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
-    instance_json: Mapped[str | None] = mapped_column(Text)
-    plan_json: Mapped[str | None] = mapped_column(Text)
-    solver_log: Mapped[str] = mapped_column(Text, default="")
+    instance_json: Mapped[str | None] = mapped_column(Text, deferred=True)
+    plan_json: Mapped[str | None] = mapped_column(Text, deferred=True)
+    instance_sha256: Mapped[str | None] = mapped_column(String(64))
+    plan_sha256: Mapped[str | None] = mapped_column(String(64))
+    solver_log: Mapped[str] = mapped_column(Text, default="", deferred=True)
     progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     cancel_requested: Mapped[bool] = mapped_column(default=False)
     error: Mapped[str | None] = mapped_column(Text)
@@ -83,6 +91,21 @@ class OptimizationRun(Base):
 
     def __repr__(self) -> str:
         return f"<OptimizationRun {self.id} cycle {self.cycle_id} #{self.number} {self.status.value}>"
+
+
+def sha256_of(text: str | None) -> str | None:
+    """The hex SHA-256 of a run's stored text (None for None)."""
+    return None if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@event.listens_for(OptimizationRun.instance_json, "set")
+def _instance_set(run: OptimizationRun, value: str | None, _old: Any, _initiator: Any) -> None:
+    run.instance_sha256 = sha256_of(value)
+
+
+@event.listens_for(OptimizationRun.plan_json, "set")
+def _plan_set(run: OptimizationRun, value: str | None, _old: Any, _initiator: Any) -> None:
+    run.plan_sha256 = sha256_of(value)
 
 
 class PlanLine(Base):
