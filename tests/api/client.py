@@ -106,6 +106,11 @@ def _routed(app: Flask, method: str, url: str) -> bool:
     return True
 
 
+def iso(value: Any) -> str:
+    """A datetime as the API writes it (``2026-03-09T17:00:00Z``)."""
+    return value.isoformat().replace("+00:00", "Z")
+
+
 def data(response: Any, status: int = 200) -> Any:
     """The answer's JSON, once its status is ``status``."""
     assert response.status_code == status, response.get_json()

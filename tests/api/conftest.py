@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.client import ApiClient, make_token
+from tests.plan_factories import build_plan_world
 
 
 @pytest.fixture
@@ -15,3 +16,9 @@ def as_(app, session):
         return ApiClient(app, make_token(session, user))
 
     return client
+
+
+@pytest.fixture
+def pw(session, world):
+    """World A with a cycle of a real plan to run (``tests.plan_factories``)."""
+    return build_plan_world(session, world)

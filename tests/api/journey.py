@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from marketplace.db import utcnow
-from tests.api.client import ApiClient
+from tests.api.client import ApiClient, iso
 
 
 @dataclass
@@ -39,10 +39,6 @@ class Cast:
 def ok(response: Any, status: int = 200) -> Any:
     assert response.status_code == status, (response.status_code, response.get_json())
     return response.get_json()
-
-
-def iso(value: Any) -> str:
-    return value.isoformat().replace("+00:00", "Z")
 
 
 def keep_needs(c: Cast) -> None:

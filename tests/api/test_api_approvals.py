@@ -1,28 +1,13 @@
-"""The hub's approvals board and deadline, the re-approval after a re-run, and two runs compared
-(plan world: without X, Y's apples fall back to 12.00 and Y's share rises from 77.92 to 80.92)."""
+"""The hub's approvals board and deadline, and the re-approval after a re-run (plan world:
+without X, Y's apples fall back to 12.00 and Y's share rises from 77.92 to 80.92)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
-import pytest
-
-from marketplace.models import CycleStatus
-from marketplace.services import runs
 from marketplace.services.run_execution import execute_run
-from tests.api.client import data
-from tests.cycle_factories import make_cycle, make_line
-from tests.plan_factories import FAST, build_plan_world, published, share_of, solved_run
-
-
-@pytest.fixture
-def pw(session, world):
-    return build_plan_world(session, world)
-
-
-def iso(value):
-    return value.isoformat().replace("+00:00", "Z")
+from tests.api.client import data, iso
+from tests.plan_factories import published, share_of, solved_run
 
 
 def test_board_says_who_decided_and_the_rerun_asks_again_whose_cost_rose(session, world, pw, as_, queue):
@@ -87,32 +72,3 @@ def test_deadline_is_the_hubs_to_move_and_binds_the_directors(session, world, pw
     moved = data(hub.post(url, {"deadline": tomorrow}))
     assert moved["approval_deadline_at"].startswith((pw.now + timedelta(days=1)).date().isoformat())
     assert data(dy.post(f"/api/v1/shares/{share.id}/approve"))["status"] == "approved"
-
-
-def test_two_runs_side_by_side(session, world, pw, as_):
-    first = solved_run(session, pw)
-    hub, url = as_(world.hub), f"/api/v1/runs/{first.id}/compare"
-    assert "no other run" in data(hub.get(url), 409)["message"]
-    second = solved_run(session, pw, options=replace(FAST, excluded_member_ids=(world.member_x.id,)))
-    c = data(hub.get(f"{url}?with={second.id}"))
-    assert (c["a"]["number"], c["b"]["number"], c["other_run_ids"]) == (1, 2, [second.id])
-    members = {d["name"]: d for d in c["members"]}
-    assert (members["Member Y"]["a"], members["Member Y"]["b"], members["Member Y"]["change"]) == \
-        ("77.92", "80.92", "3.00")
-    assert (members["SECRET-Member-X"]["b"], members["SECRET-Member-X"]["change"]) == (None, None)
-    savings = next(d for d in c["totals"] if d["name"] == "Savings")
-    assert savings["more_is_better"] and savings["change"] == "-7.50"
-    total = next(d for d in c["totals"] if d["name"] == "Total cost")
-    assert int(total["b"].replace(".", "")) == second.total_cents and not total["more_is_better"]
-    assert {d["name"] for d in c["vendors"]} == {"SECRET-Vendor-P", "Vendor U"}
-    assert data(hub.get(url))["b"]["id"] == second.id, "without ?with=, the newest other run"
-    assert data(hub.get(f"{url}?with=two"), 422)["details"][0]["field"] == "with"
-    assert hub.get(f"{url}?with=99999999999").status_code == 404
-    other = make_cycle(session, world.hub.organization.alliance, status=CycleStatus.OPEN, name="Other cycle", opens_at=pw.now - timedelta(days=3),
-                       cutoff_at=pw.now - timedelta(minutes=1), delivery_on=(pw.now + timedelta(days=5)).date())
-    make_line(session, other, world.site_y, pw.milk, "8")
-    foreign = runs.start_run(session, world.hub, other.id, FAST, now=pw.now)
-    execute_run(session, foreign.id, workers=1)
-    assert hub.get(f"{url}?with={foreign.id}").status_code == 404, "another cycle's run"
-    assert as_(world.dx).get(f"{url}?with={second.id}").status_code == 404
-    assert as_(world.other_hub).get(f"{url}?with={second.id}").status_code == 404

@@ -8,13 +8,9 @@ from datetime import timedelta
 from marketplace.models import CycleStatus
 from marketplace.services import approvals
 from marketplace.services import purchase_orders as orders
-from tests.api.client import data
+from tests.api.client import data, iso
 from tests.cycle_factories import build_cycle_world, make_cycle
 from tests.plan_factories import build_plan_world, finalized
-
-
-def iso(value):
-    return value.isoformat().replace("+00:00", "Z")
 
 
 def test_hub_edits_a_draft_cycle_with_the_fields_sent(session, world, as_):

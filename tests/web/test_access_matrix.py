@@ -293,6 +293,7 @@ API_CASES: dict[str, Case] = {
     "api.approval_board": Case(cycle, "hub", CYCLE_OUTSIDERS, cycle_secret),
     "api.set_deadline": Case(cycle, None, CYCLE_OUTSIDERS, cycle_secret),
     "api.compare_runs": Case(run, None, HUB_OUTSIDERS, lambda w: cycles_of(w).run.note),
+    "api.review_plan": Case(plan_run, "hub", HUB_OUTSIDERS, lambda w: plans_of(w).vendor.name),
     "api.export_needs": Case(lambda w: {**site(w), "kind": "csv"}, "dx", OUTSIDERS, lambda w: cycles_of(w).need.note),
     "api.import_needs": Case(site, None, OUTSIDERS, site_secret),
     "api.bulk_update_needs": Case(site, None, OUTSIDERS, site_secret),

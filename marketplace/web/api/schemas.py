@@ -75,6 +75,15 @@ _SHARE_FIELDS: dict[str, S] = {
     "cost": MONEY, "standalone": MONEY_OR_NULL, "savings": MONEY_OR_NULL, "version": INT,
     "decided_at": DATETIME_OR_NULL, "note": STRING}
 
+_SPEND: S = {"type": "array", "items": obj({
+    "key": STRING, "name": STRING, "goods": MONEY, "fees": MONEY, "total": MONEY, "lines": INT,
+    "detail": {**STRING, "description": "a site's member"}})}
+
+
+def _paged(item: S) -> S:
+    return obj({"data": {"type": "array", "items": item}, "page": INT, "per_page": INT, "total": INT})
+
+
 _RUN_REF = obj({"id": INT, "number": INT, "note": STRING})
 _DELTAS: S = {"type": "array", "items": obj({
     "name": STRING, "a": MONEY_OR_NULL, "b": MONEY_OR_NULL, "change": MONEY_OR_NULL,
@@ -159,6 +168,26 @@ SCHEMAS: dict[str, S] = {
                                 "excluded_member_ids", "excluded_vendor_ids", "note")),
     "Plan": obj({"run_id": INT, "cycle_id": INT, "number": INT, "status": STRING,
                  "plan": {"type": ["object", "null"], "description": "The optimizer's plan (its spec's format)."}}),
+    "PlanReview": obj({
+        "run_id": INT, "cycle_id": INT, "number": INT, "status": STRING, "gap": {"type": ["number", "null"]},
+        "publishable": BOOL, "total": MONEY_OR_NULL, "standalone": MONEY_OR_NULL, "savings": MONEY_OR_NULL,
+        "savings_percent": DECIMAL_OR_NULL, "fees": MONEY,
+        "members": {"type": "array", "items": obj({
+            "id": INT, "name": STRING, "cost": MONEY, "standalone": MONEY_OR_NULL, "savings": MONEY_OR_NULL,
+            "savings_percent": DECIMAL_OR_NULL, "standalone_unmet": {"type": "array", "items": STRING}})},
+        "vendors": _SPEND, "sites": _SPEND, "categories": _SPEND,
+        "offers": {"type": "array", "items": obj({
+            "offer_id": INT, "vendor": STRING, "item": STRING, "unit": STRING, "pack_size": DECIMAL,
+            "pooled_packs": INT, "sites": INT, "tier": INT, "unit_price": DECIMAL, "reason": STRING,
+            "tiers": {"type": "array", "items": obj({"min_packs": INT, "price": DECIMAL, "reached": BOOL})}})},
+        "lines": _paged(obj({
+            "site_id": INT, "site": STRING, "member": STRING, "item": STRING, "unit": STRING, "vendor": STRING,
+            "offer_id": INT, "packs": INT, "quantity": DECIMAL, "tier": INT, "unit_price": DECIMAL,
+            "amount": MONEY})),
+        "deliveries": _paged(obj({"site": STRING, "vendor": STRING, "fee": MONEY, "waived": BOOL,
+                                  "floor_value": DECIMAL_OR_NULL})),
+        "unmet": {"type": "array", "description": "What could not be met, and why."},
+        "notes": {"type": "array", "items": STRING}}),
     "PublishInput": obj({"deadline": DATETIME, "tolerance_percent": NUMBER_IN}, optional=("tolerance_percent",)),
     "RerunInput": obj({"include_undecided": BOOL}, optional=("include_undecided",)),
     "Finalized": obj({"cycle": ref("Cycle"), "purchase_orders": {"type": "array", "items": ref("PurchaseOrder")}}),
@@ -236,4 +265,4 @@ SCHEMAS: dict[str, S] = {
 
 def envelope(item: str) -> S:
     """``List_X``/``Page_X``: ``{"data": [X...], "page", "per_page", "total"}``."""
-    return obj({"data": {"type": "array", "items": ref(item)}, "page": INT, "per_page": INT, "total": INT})
+    return _paged(ref(item))
