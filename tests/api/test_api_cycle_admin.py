@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from marketplace.models import CycleStatus
+from sqlalchemy import select
+
+from marketplace.models import CycleStatus, PurchaseOrder
 from marketplace.services import approvals
 from marketplace.services import purchase_orders as orders
 from tests.api.client import data, iso
 from tests.cycle_factories import build_cycle_world, make_cycle
-from tests.plan_factories import build_plan_world, finalized
+from tests.plan_factories import build_plan_world, finalized, published
 
 
 def test_hub_edits_a_draft_cycle_with_the_fields_sent(session, world, as_):
@@ -86,3 +88,37 @@ def test_directors_list_the_deliveries_to_their_sites(session, world, as_):
     assert data(as_(world.dz).get("/api/v1/deliveries"))["data"] == []
     for user in (world.hub, pw.vendor_p_user):
         assert as_(user).get("/api/v1/deliveries").status_code == 403
+
+
+def test_hub_lists_the_shortages_to_refund(session, world, as_):
+    pw = build_plan_world(session, world)
+    run = finalized(session, pw)
+    orders.send_purchase_orders(session, world.hub, pw.cycle.id, email_enabled=False)
+    po = session.scalar(select(PurchaseOrder).where(PurchaseOrder.run_id == run.id,
+                                                    PurchaseOrder.vendor_id == pw.vendor_p.id))
+    orders.confirm_purchase_order(session, pw.vendor_p_user, po.id)
+    orders.ship_purchase_order(session, pw.vendor_p_user, po.id)
+    url = f"/api/v1/cycles/{pw.cycle.id}/shortages"
+    assert data(as_(world.hub).get(url))["data"] == []
+    drop = next(d for d in po.deliveries if d.site_id == world.site_x.id)
+    milk = next(x for x in po.lines if x.site_id == world.site_x.id and x.item_id == pw.milk.id)
+    received = {str(x.id): x.packs - (x.id == milk.id) for x in po.lines if x.site_id == world.site_x.id}
+    data(as_(world.dx).post(f"/api/v1/deliveries/{drop.id}/report", {"received": received}))
+    (short,) = data(as_(world.hub).get(url))["data"]
+    assert (short["kind"], short["member_name"], short["site_name"], short["line_id"], short["shortage_packs"]) == \
+        ("goods", "SECRET-Member-X", "SECRET-Site-X", milk.id, 1)
+    assert (short["what"], short["amount"]) == ("Milk P: 1 pack(s)", "15.96"), "one pack of 4 gal at 15.96"
+    assert data(as_(world.dx).get(url), 403)["error"] == "forbidden"
+    for outsider in (pw.vendor_p_user, world.other_hub):
+        assert as_(outsider).get(url).status_code == 404
+
+
+def test_directors_list_their_shares_of_every_cycle(session, world, as_):
+    pw = build_plan_world(session, world)
+    run = published(session, pw)
+    (mine,) = data(as_(world.dx).get("/api/v1/shares"))["data"]
+    assert (mine["run_id"], mine["member_name"], mine["status"]) == (run.id, "SECRET-Member-X", "pending")
+    assert [s["member_name"] for s in data(as_(pw.dq).get("/api/v1/shares"))["data"]] == ["Member Q"]
+    assert data(as_(world.dz).get("/api/v1/shares"))["data"] == []
+    for user in (world.hub, pw.vendor_p_user):
+        assert as_(user).get("/api/v1/shares").status_code == 403

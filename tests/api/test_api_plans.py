@@ -37,6 +37,11 @@ def test_plan_review_in_json(session, world, pw, as_):
     assert (first["page"], first["per_page"], first["data"]) == (2, 2, lines["data"][2:4])
     for outsider in (world.dx, world.vendor, world.other_hub):
         assert as_(outsider).get(url).status_code == 404
+    instance = data(hub.get(f"/api/v1/runs/{run.id}/instance"))["instance"]
+    assert {m["name"] for m in instance["members"]} == {"SECRET-Member-X", "Member Y", "Member Q"}
+    log = hub.get(f"/api/v1/runs/{run.id}/log")
+    assert log.mimetype == "text/plain" and log.get_data(as_text=True).strip()
+    assert as_(world.dx).get(f"/api/v1/runs/{run.id}/log").status_code == 404
     unsolved = build_cycle_objects(session, world).run
     assert "has no plan yet" in data(hub.get(f"/api/v1/runs/{unsolved.id}/review"), 409)["message"]
 

@@ -294,6 +294,9 @@ API_CASES: dict[str, Case] = {
     "api.set_deadline": Case(cycle, None, CYCLE_OUTSIDERS, cycle_secret),
     "api.compare_runs": Case(run, None, HUB_OUTSIDERS, lambda w: cycles_of(w).run.note),
     "api.review_plan": Case(plan_run, "hub", HUB_OUTSIDERS, lambda w: plans_of(w).vendor.name),
+    "api.get_instance": Case(run, "hub", HUB_OUTSIDERS, lambda w: w.member_x.name),
+    "api.get_solver_log": Case(run, "hub", HUB_OUTSIDERS, lambda w: cycles_of(w).run.solver_log.strip()),
+    "api.list_shortages": Case(plan_cycle, None, CYCLE_OUTSIDERS, po_secret),  # owner: test_api_cycle_admin
     "api.export_needs": Case(lambda w: {**site(w), "kind": "csv"}, "dx", OUTSIDERS, lambda w: cycles_of(w).need.note),
     "api.import_needs": Case(site, None, OUTSIDERS, site_secret),
     "api.bulk_update_needs": Case(site, None, OUTSIDERS, site_secret),

@@ -9,8 +9,10 @@ from flask import Response, current_app, jsonify, request
 
 from marketplace.models import Role, SiteDelivery
 from marketplace.services import purchase_orders as orders
+from marketplace.services import shortages
 from marketplace.services.purchase_orders import DeliveryView
 from marketplace.services.scope import require_role
+from marketplace.services.shortages import ShortageRow
 from marketplace.web.api import serialize
 from marketplace.web.api.base import (
     BadRequestError,
@@ -123,3 +125,18 @@ def report_delivery(delivery_id: int) -> Response:
     raise_field_errors(errors)
     orders.report_delivery(db(), api_actor(), delivery.id, counts, note=note)
     return jsonify(delivery_json(orders.get_delivery(db(), api_actor(), delivery.id)))
+
+
+def shortage_json(row: ShortageRow) -> dict[str, Any]:
+    s = row.shortage
+    return {"kind": s.kind, "purchase_order_id": s.purchase_order_id, "number": s.po_number, "vendor_id": s.vendor_id,
+            "member_id": s.member_id, "member_name": row.member, "site_id": s.site_id, "site_name": row.site,
+            "delivery_id": s.delivery_id, "line_id": s.line_id, "item_id": s.item_id, "what": row.what,
+            "shortage_packs": s.shortage_packs, "amount": serialize.money(s.amount_cents)}
+
+
+@route("/cycles/<id:cycle_id>/shortages", "GET",
+       summary="What the cycle's deliveries lacked, in money to refund: each line short, and the fee of a "
+               "delivery that brought nothing", response="List_Shortage", roles="hub_manager", tag=TAG)
+def list_shortages(cycle_id: int) -> Response:
+    return listed(shortages.list_shortages(db(), api_actor(), cycle_id), shortage_json)

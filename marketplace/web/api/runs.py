@@ -24,6 +24,7 @@ from marketplace.web.api.base import (
     as_int,
     as_text,
     body,
+    download,
     field_value,
     listed,
     raise_field_errors,
@@ -95,6 +96,21 @@ def get_plan(run_id: int) -> Response:
     run = runs.get_run(db(), api_actor(), run_id)
     return jsonify(run_id=run.id, cycle_id=run.cycle_id, number=run.number, status=run.status.value,
                    plan=runs.run_plan(run))
+
+
+@route("/runs/<id:run_id>/instance", "GET",
+       summary="The instance the run solved (the optimizer spec's format: sites, offers, demands, rules)",
+       response="RunInstance", roles="hub_manager", tag=TAG)
+def get_instance(run_id: int) -> Response:
+    run = runs.get_run(db(), api_actor(), run_id)
+    return jsonify(run_id=run.id, cycle_id=run.cycle_id, number=run.number, instance=runs.run_instance(run))
+
+
+@route("/runs/<id:run_id>/log", "GET", summary="The solver's log of the run, as text", response=None,
+       files=("text/plain",), roles="hub_manager", tag=TAG)
+def get_solver_log(run_id: int) -> Response:
+    run = runs.get_run(db(), api_actor(), run_id)
+    return download((run.solver_log or "").encode(), f"run-{run.cycle_id}-{run.number}-log.txt", "text/plain")
 
 
 @route("/runs/<id:run_id>/publish", "POST",

@@ -35,6 +35,12 @@ def share_detail_json(detail: ShareDetail) -> dict[str, Any]:
             "previous_cost": serialize.money(detail.previous.cost_cents) if detail.previous else None}
 
 
+@route("/shares", "GET", summary="Your member's shares of every cycle, to decide and decided, newest first",
+       response="List_Share", roles="director", tag=TAG)
+def list_my_shares() -> Response:
+    return listed(shares.list_my_shares(db(), api_actor()), serialize.share)
+
+
 @route("/cycles/<id:cycle_id>/shares", "GET",
        summary="The shares of the cycle's published plan (a director: the member's)", response="List_Share",
        roles="hub_manager, director", tag=TAG)
