@@ -2,7 +2,8 @@
 
 For each paid share and each vendor of the cycle, the payout plan says what the member's
 money owes that vendor (:func:`payout_plan`): the member's part of the vendor's purchase
-orders, less what the vendor did not deliver, which goes back to the member as a refund.
+orders, less what the vendor did not deliver, which goes back to the member as a refund
+(``services.refunds``, which the reports use too).
 The job moves the ledger towards the plan, one Stripe call per difference:
 
 - a reversal when the vendor was paid more than it is now owed (a shortage found late),
@@ -22,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from marketplace.db import begin_write
 from marketplace.errors import NotFoundError
@@ -31,15 +32,11 @@ from marketplace.models import (
     EntryKind,
     EntryStatus,
     LedgerEntry,
-    MemberShare,
     Organization,
     OrgKind,
     PaymentStatus,
-    POStatus,
-    PurchaseOrder,
     Role,
     SharePayment,
-    ShareStatus,
     StripeAccount,
     User,
 )
@@ -47,9 +44,9 @@ from marketplace.payments import ledger, money
 from marketplace.payments.errors import StripeRefusedError, StripeUnavailableError
 from marketplace.payments.gateway import StripeGateway, require_gateway
 from marketplace.services.audit import record_event
+from marketplace.services import refunds
 from marketplace.services.payment_outcomes import lock_payment
 from marketplace.services.payments import transfer_group
-from marketplace.services.purchase_orders import FINISHED, shortages_for_cycle
 from marketplace.services.scope import get_scoped, require_role, scoped_select
 
 
@@ -75,54 +72,12 @@ def payout_plan(session: Session, cycle_id: int) -> list[PairTarget]:
         SharePayment.cycle_id == cycle_id, SharePayment.status == PaymentStatus.PAID))}
     if not payments:
         return []
-    undelivered = _undelivered(session, cycle_id)
+    missing = refunds.undelivered(session, cycle_id)
     targets = []
     for run_id in sorted({p.share.run_id for p in payments.values()}):
-        targets += _run_targets(session, run_id, payments, undelivered)
+        targets += [PairTarget(payments[part.share_id].id, part.vendor_id, part.allocated, part.refund, part.ready)
+                    for part in refunds.run_parts(session, run_id, missing) if part.share_id in payments]
     return targets
-
-
-def _run_targets(session: Session, run_id: int, payments: dict[int, SharePayment],
-                 undelivered: dict[tuple[int, int], int]) -> list[PairTarget]:
-    shares = list(session.scalars(select(MemberShare).where(
-        MemberShare.run_id == run_id, MemberShare.status == ShareStatus.APPROVED).order_by(MemberShare.member_id)))
-    pos = list(session.scalars(select(PurchaseOrder).where(PurchaseOrder.run_id == run_id)
-                               .options(selectinload(PurchaseOrder.lines), selectinload(PurchaseOrder.deliveries))
-                               .order_by(PurchaseOrder.vendor_id)))
-    if not pos or not shares:
-        return []
-    direct = [[_direct(po, share.member_id) for po in pos] for share in shares]
-    rows = [share.cost_cents for share in shares]
-    columns = [po.total_cents for po in pos]
-    if sum(columns) != sum(rows):  # POs that do not add up to the plan: vendors share what was charged
-        columns = money.split(sum(rows), columns)
-    allocation = money.allocate(direct, rows, columns)
-    targets = []
-    for m, share in enumerate(shares):
-        payment = payments.get(share.id)
-        for v, po in enumerate(pos):
-            if payment is None or allocation[m][v] == 0:
-                continue
-            part, bought = allocation[m][v], direct[m][v]
-            if po.status is POStatus.CANCELLED:
-                refund = part
-            else:
-                missing = min(undelivered.get((share.member_id, po.id), 0), bought)
-                refund = money.scale(part, missing, bought) if bought else 0
-            targets.append(PairTarget(payment.id, po.vendor_id, part, refund, po.status in FINISHED))
-    return targets
-
-
-def _direct(po: PurchaseOrder, member_id: int) -> int:
-    return (sum(line.amount_cents for line in po.lines if line.member_id == member_id)
-            + sum(d.fee_cents for d in po.deliveries if d.member_id == member_id))
-
-
-def _undelivered(session: Session, cycle_id: int) -> dict[tuple[int, int], int]:
-    totals: dict[tuple[int, int], int] = defaultdict(int)
-    for shortage in shortages_for_cycle(session, cycle_id):
-        totals[(shortage.member_id, shortage.purchase_order_id)] += shortage.amount_cents
-    return totals
 
 
 # ---------------------------------------------------------------- the job

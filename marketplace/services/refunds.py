@@ -1,0 +1,99 @@
+"""What each member gets back for the goods a cycle's vendors did not deliver: the one
+computation the payout job (``services.payouts``) and the reports (``services.reports``) share.
+
+A member's charge for goods is spread over the vendors of the plan it bought from
+(``payments.money.allocate``: each member's row adds up to its charge, each vendor's column to
+its orders), so that each vendor is paid from the charges of the members it served. What a
+vendor did not deliver to a member (``services.shortages``: the missing packs at the order's
+prices, and the fee of a delivery that brought nothing) goes back to that member in proportion
+to what the member paid that vendor: ``refund = part * missing / bought``, half up. A cancelled
+order refunds the member's whole part.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from marketplace.models import MemberShare, POStatus, PurchaseOrder, ShareStatus
+from marketplace.payments import money
+from marketplace.services.purchase_orders import FINISHED
+from marketplace.services.shortages import shortages_for_cycle
+
+#: Cents not delivered per (member id, purchase order id).
+Undelivered = dict[tuple[int, int], int]
+
+
+@dataclass(frozen=True)
+class Part:
+    """What one approved share pays one vendor of its run (``allocated``), of which ``refund``
+    goes back for what was not delivered; ``ready`` once the vendor's order is finished."""
+
+    share_id: int
+    member_id: int
+    purchase_order_id: int
+    vendor_id: int
+    allocated: int
+    refund: int
+    ready: bool
+
+
+def undelivered(session: Session, cycle_id: int) -> Undelivered:
+    """The cents each member did not receive from each purchase order of the cycle."""
+    totals: Undelivered = defaultdict(int)
+    for shortage in shortages_for_cycle(session, cycle_id):
+        totals[(shortage.member_id, shortage.purchase_order_id)] += shortage.amount_cents
+    return dict(totals)
+
+
+def run_parts(session: Session, run_id: int, missing: Undelivered) -> list[Part]:
+    """Every approved share of the run with every vendor it pays (a trusted read)."""
+    shares = list(session.scalars(select(MemberShare).where(
+        MemberShare.run_id == run_id, MemberShare.status == ShareStatus.APPROVED).order_by(MemberShare.member_id)))
+    pos = list(session.scalars(select(PurchaseOrder).where(PurchaseOrder.run_id == run_id)
+                               .options(selectinload(PurchaseOrder.lines), selectinload(PurchaseOrder.deliveries))
+                               .order_by(PurchaseOrder.vendor_id)))
+    if not pos or not shares:
+        return []
+    direct = [[_direct(po, share.member_id) for po in pos] for share in shares]
+    rows = [share.cost_cents for share in shares]
+    columns = [po.total_cents for po in pos]
+    if sum(columns) != sum(rows):  # POs that do not add up to the plan: vendors share what was charged
+        columns = money.split(sum(rows), columns)
+    allocation = money.allocate(direct, rows, columns)
+    parts = []
+    for m, share in enumerate(shares):
+        for v, po in enumerate(pos):
+            if allocation[m][v] == 0:
+                continue
+            part, bought = allocation[m][v], direct[m][v]
+            if po.status is POStatus.CANCELLED:
+                refund = part
+            else:
+                short = min(missing.get((share.member_id, po.id), 0), bought)
+                refund = money.scale(part, short, bought) if bought else 0
+            parts.append(Part(share.id, share.member_id, po.id, po.vendor_id, part, refund, po.status in FINISHED))
+    return parts
+
+
+def _direct(po: PurchaseOrder, member_id: int) -> int:
+    return (sum(line.amount_cents for line in po.lines if line.member_id == member_id)
+            + sum(d.fee_cents for d in po.deliveries if d.member_id == member_id))
+
+
+def member_refunds(session: Session, runs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """Refunds per (cycle id, member id) for the published runs ``(cycle id, run id)`` whose
+    deliveries came short (a trusted read: callers keep the members they may show)."""
+    out: dict[tuple[int, int], int] = defaultdict(int)
+    for cycle_id, run_id in runs:
+        missing = undelivered(session, cycle_id)
+        if not missing and not session.scalar(select(PurchaseOrder.id).where(
+                PurchaseOrder.run_id == run_id, PurchaseOrder.status == POStatus.CANCELLED).limit(1)):
+            continue
+        for part in run_parts(session, run_id, missing):
+            out[(cycle_id, part.member_id)] += part.refund
+    return dict(out)
