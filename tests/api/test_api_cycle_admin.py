@@ -25,6 +25,9 @@ def test_hub_edits_a_draft_cycle_with_the_fields_sent(session, world, as_):
     assert changed["name"] == "May (moved)" and changed["cutoff_at"].startswith((now + timedelta(days=6)).date().isoformat())
     assert (changed["delivery_on"], changed["length_days"]) == ((now + timedelta(days=9)).date().isoformat(), 28)
     assert changed["approval_deadline_at"] is not None, "a field not sent keeps its value"
+    assert data(hub.patch(url, {"opens_automatically": True}))["opens_automatically"] is True
+    assert data(hub.patch(url, {"name": "May (moved)"}))["opens_automatically"] is True
+    assert data(hub.patch(url, {"opens_automatically": "yes"}), 422)["details"][0]["field"] == "opens_automatically"
     assert data(hub.patch(url, {"approval_deadline_at": None}))["approval_deadline_at"] is None
     late = data(hub.patch(url, {"cutoff_at": iso(now)}), 422)
     assert late["details"] == [{"field": "cutoff_at", "message": "The cutoff must come after the opening."}]
@@ -34,7 +37,7 @@ def test_hub_edits_a_draft_cycle_with_the_fields_sent(session, world, as_):
     assert data(as_(world.dx).patch(url, {"name": "Mine"}), 403)["error"] == "forbidden"
     assert as_(world.other_hub).patch(url, {"name": "Theirs"}).status_code == 404
     session.refresh(draft)
-    assert draft.name == "May (moved)" and draft.approval_deadline_at is None
+    assert (draft.name, draft.approval_deadline_at, draft.opens_automatically) == ("May (moved)", None, True)
 
 
 def test_an_open_cycle_keeps_its_length_and_a_cancelled_one_stays_cancelled(session, world, as_):

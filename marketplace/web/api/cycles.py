@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -16,6 +15,7 @@ from marketplace.services.tier_hints import TierHint
 from marketplace.web.api import serialize
 from marketplace.web.api.base import (
     api_actor,
+    as_bool,
     as_date,
     as_datetime,
     as_decimal,
@@ -37,7 +37,8 @@ TAG = "Cycles"
 
 def cycle_input(data: dict[str, Any], current: Cycle | None = None) -> CycleInput:
     """A :class:`CycleInput` from a JSON body; with ``current``, the fields sent replace its own
-    (``approval_deadline_at: null`` removes the deadline)."""
+    (``approval_deadline_at: null`` removes the deadline; ``opens_automatically`` matters while
+    the cycle is a draft: the scheduler opens it at ``opens_at``)."""
     errors: dict[str, str] = {}
     new = current is None
     base = current or CycleInput(name="", opens_at=None, cutoff_at=None, delivery_on=None)
@@ -48,11 +49,9 @@ def cycle_input(data: dict[str, Any], current: Cycle | None = None) -> CycleInpu
         "cutoff_at": field_value(data, "cutoff_at", as_datetime, errors, base.cutoff_at, required=new),
         "delivery_on": field_value(data, "delivery_on", as_date, errors, base.delivery_on, required=new),
         "length_days": field_value(data, "length_days", as_int, errors, base.length_days),
-        "approval_deadline_at": field_value(data, "approval_deadline_at", as_datetime, errors, kept_deadline)}
+        "approval_deadline_at": field_value(data, "approval_deadline_at", as_datetime, errors, kept_deadline),
+        "opens_automatically": field_value(data, "opens_automatically", as_bool, errors, base.opens_automatically)}
     raise_field_errors(errors)
-    if current is not None:  # any other field of the input keeps the cycle's value
-        values.update({f.name: getattr(current, f.name) for f in fields(CycleInput)
-                       if f.name not in values and hasattr(current, f.name)})
     return CycleInput(**values)
 
 

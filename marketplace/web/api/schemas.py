@@ -60,6 +60,10 @@ _NEED_FIELDS: dict[str, S] = {
     "item_id": INT, "quantity": NUMBER_IN, "cadence": CADENCE, "starts_on": DATE, "ends_on": DATE_OR_NULL,
     "max_unit_price": nullable(NUMBER_IN), "avoided_vendor_ids": IDS, "note": {"type": "string", "maxLength": 500},
     "active": BOOL}
+_CYCLE_FIELDS: dict[str, S] = {
+    "name": STRING, "opens_at": DATETIME, "cutoff_at": DATETIME, "delivery_on": DATE, "length_days": INT,
+    "approval_deadline_at": DATETIME_OR_NULL,
+    "opens_automatically": {**BOOL, "description": "a draft opens by itself at opens_at"}}
 _LINE_FIELDS: dict[str, S] = {
     "quantity": NUMBER_IN, "max_unit_price": nullable(NUMBER_IN), "avoided_vendor_ids": IDS,
     "note": {"type": "string", "maxLength": 500}}
@@ -131,14 +135,9 @@ SCHEMAS: dict[str, S] = {
     "SuggestionsAdded": obj({"added": INT}),
     "Cycle": obj({"id": INT, "name": STRING, "status": CYCLE_STATUS, "opens_at": DATETIME, "cutoff_at": DATETIME,
                   "delivery_on": DATE, "approval_deadline_at": DATETIME_OR_NULL, "length_days": INT,
-                  "lines_editable": BOOL, "published_run_id": INT_OR_NULL}),
-    "CycleInput": obj({"name": STRING, "opens_at": DATETIME, "cutoff_at": DATETIME, "delivery_on": DATE,
-                       "length_days": INT, "approval_deadline_at": DATETIME_OR_NULL},
-                      optional=("length_days", "approval_deadline_at")),
-    "CyclePatch": obj({"name": STRING, "opens_at": DATETIME, "cutoff_at": DATETIME, "delivery_on": DATE,
-                       "length_days": INT, "approval_deadline_at": DATETIME_OR_NULL},
-                      optional=("name", "opens_at", "cutoff_at", "delivery_on", "length_days",
-                                "approval_deadline_at")),
+                  "lines_editable": BOOL, "published_run_id": INT_OR_NULL, "opens_automatically": BOOL}),
+    "CycleInput": obj(_CYCLE_FIELDS, optional=("length_days", "approval_deadline_at", "opens_automatically")),
+    "CyclePatch": obj(_CYCLE_FIELDS, optional=tuple(_CYCLE_FIELDS)),
     "CycleOpened": obj({"cycle": ref("Cycle"), "lines_made": INT}),
     "TierHint": obj({
         "offer_id": INT_OR_NULL, "vendor_id": INT_OR_NULL, "vendor_name": TEXT_OR_NULL, "item_id": INT,

@@ -79,7 +79,8 @@ def cycle(c: Cycle) -> dict[str, Any]:
     return {"id": c.id, "name": c.name, "status": c.status.value, "opens_at": when(c.opens_at),
             "cutoff_at": when(c.cutoff_at), "delivery_on": when(c.delivery_on),
             "approval_deadline_at": when(c.approval_deadline_at), "length_days": c.length_days,
-            "lines_editable": c.status.lines_editable, "published_run_id": c.published_run_id}
+            "lines_editable": c.status.lines_editable, "published_run_id": c.published_run_id,
+            "opens_automatically": c.opens_automatically}
 
 
 def line(x: DemandLine) -> dict[str, Any]:
