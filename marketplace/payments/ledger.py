@@ -75,6 +75,7 @@ class PairBook:
 
     refunded: int = 0
     transferred: int = 0  # transfers less reversals
+    fee_refunded: int = 0  # the hub's fee given back (entries without a vendor)
     pending: list[LedgerEntry] = field(default_factory=list)
     count: dict[EntryKind, int] = field(default_factory=lambda: defaultdict(int))
     transfers: list[LedgerEntry] = field(default_factory=list)  # done transfers, oldest first
@@ -84,11 +85,13 @@ class PairBook:
         return self.count[kind] + 1
 
 
-def pair_book(session: Session, payment_id: int, vendor_id: int) -> PairBook:
-    """Every entry of one payment with one vendor, summed (failed ones only count for numbering)."""
+def pair_book(session: Session, payment_id: int, vendor_id: int | None) -> PairBook:
+    """Every entry of one payment with one vendor, summed (failed ones only count for numbering);
+    ``vendor_id=None``: the payment's own entries (its charge, the hub's fee and its refund)."""
     book = PairBook()
-    rows = session.scalars(select(LedgerEntry).where(
-        LedgerEntry.payment_id == payment_id, LedgerEntry.vendor_id == vendor_id).order_by(LedgerEntry.id))
+    vendor = LedgerEntry.vendor_id.is_(None) if vendor_id is None else LedgerEntry.vendor_id == vendor_id
+    rows = session.scalars(select(LedgerEntry).where(LedgerEntry.payment_id == payment_id, vendor)
+                           .order_by(LedgerEntry.id))
     for entry in rows:
         book.count[entry.kind] += 1
         if entry.status is EntryStatus.PENDING:
@@ -96,6 +99,8 @@ def pair_book(session: Session, payment_id: int, vendor_id: int) -> PairBook:
         elif entry.status is EntryStatus.DONE:
             if entry.kind is EntryKind.REFUND:
                 book.refunded += entry.amount_cents
+            elif entry.kind is EntryKind.FEE_REFUND:
+                book.fee_refunded += entry.amount_cents
             elif entry.kind is EntryKind.TRANSFER:
                 book.transferred += entry.amount_cents
                 book.transfers.append(entry)
@@ -108,14 +113,24 @@ def pair_book(session: Session, payment_id: int, vendor_id: int) -> PairBook:
 @dataclass(frozen=True)
 class CycleTotals:
     """Done entries of one cycle, summed. ``held`` is what the platform still holds for vendors:
-    ``charges = payouts + fees + refunds + held`` by construction; the payout plan says what
-    ``held`` should be, and a settled cycle holds nothing."""
+    ``charges = payouts + fees + refunds + held`` by construction, where ``fees`` is the hub's
+    fee kept (charged less given back) and ``refunds`` all money back to members (goods and
+    fees); the payout plan says what ``held`` should be, and a settled cycle holds nothing."""
 
     charges: int
-    fees: int
-    refunds: int
+    fees_charged: int
+    goods_refunds: int
     transfers: int
     reversals: int
+    fee_refunds: int = 0
+
+    @property
+    def fees(self) -> int:
+        return self.fees_charged - self.fee_refunds
+
+    @property
+    def refunds(self) -> int:
+        return self.goods_refunds + self.fee_refunds
 
     @property
     def payouts(self) -> int:
@@ -132,4 +147,5 @@ def cycle_totals(session: Session, cycle_id: int) -> CycleTotals:
         .where(LedgerEntry.cycle_id == cycle_id, LedgerEntry.status == EntryStatus.DONE)
         .group_by(LedgerEntry.kind)).all())
     return CycleTotals(*(int(sums.get(kind, 0)) for kind in (
-        EntryKind.CHARGE, EntryKind.HUB_FEE, EntryKind.REFUND, EntryKind.TRANSFER, EntryKind.REVERSAL)))
+        EntryKind.CHARGE, EntryKind.HUB_FEE, EntryKind.REFUND, EntryKind.TRANSFER, EntryKind.REVERSAL,
+        EntryKind.FEE_REFUND)))

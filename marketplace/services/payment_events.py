@@ -21,7 +21,7 @@ from marketplace.payments import ledger
 from marketplace.payments.errors import StripeUnavailableError
 from marketplace.payments.gateway import StripeGateway
 from marketplace.services.payment_outcomes import apply_intent
-from marketplace.services.payouts import apply_account
+from marketplace.services.vendor_accounts import apply_account
 
 Handler = Callable[[Session, StripeGateway, dict[str, Any]], str]
 
@@ -76,8 +76,11 @@ def _payment_intent(session: Session, gateway: StripeGateway, event: dict[str, A
     return apply_intent(session, payment.id, intent, attempt_id=None, request_key=_request_key(event))
 
 
-def _pending_entries(session: Session, kind: EntryKind, **where: Any) -> dict[int, LedgerEntry]:
-    query = select(LedgerEntry).where(LedgerEntry.kind == kind, LedgerEntry.status == EntryStatus.PENDING)
+REFUNDS = (EntryKind.REFUND, EntryKind.FEE_REFUND)  # both are Stripe refunds of a member's charge
+
+
+def _pending_entries(session: Session, kinds: tuple[EntryKind, ...], **where: Any) -> dict[int, LedgerEntry]:
+    query = select(LedgerEntry).where(LedgerEntry.kind.in_(kinds), LedgerEntry.status == EntryStatus.PENDING)
     for name, value in where.items():
         query = query.where(getattr(LedgerEntry, name) == value)
     return {e.id: e for e in session.scalars(query.with_for_update())}
@@ -96,7 +99,7 @@ def _settle_from(objects: list[dict[str, Any]], pending: dict[int, LedgerEntry])
 
 def _refund(session: Session, gateway: StripeGateway, event: dict[str, Any]) -> str:
     refund = _object(event)
-    return f"settled {_settle_from([refund], _pending_entries(session, EntryKind.REFUND))}"
+    return f"settled {_settle_from([refund], _pending_entries(session, REFUNDS))}"
 
 
 def _charge_refunded(session: Session, gateway: StripeGateway, event: dict[str, Any]) -> str:
@@ -104,21 +107,21 @@ def _charge_refunded(session: Session, gateway: StripeGateway, event: dict[str, 
     payment = session.scalar(select(SharePayment).where(SharePayment.charge_id == charge.get("id")))
     if payment is None:
         return "ignored: unknown charge"
-    if not _pending_entries(session, EntryKind.REFUND, payment_id=payment.id):
+    if not _pending_entries(session, REFUNDS, payment_id=payment.id):
         return "nothing pending"
     payment_id = payment.id
     session.commit()  # a read only: end it before asking Stripe (the event is stored with the effect)
     refunds = gateway.list_refunds(charge["id"])
     begin_write(session)
-    return f"settled {_settle_from(refunds, _pending_entries(session, EntryKind.REFUND, payment_id=payment_id))}"
+    return f"settled {_settle_from(refunds, _pending_entries(session, REFUNDS, payment_id=payment_id))}"
 
 
 def _transfer(session: Session, gateway: StripeGateway, event: dict[str, Any]) -> str:
     transfer = _object(event)
-    settled = _settle_from([transfer], _pending_entries(session, EntryKind.TRANSFER))
+    settled = _settle_from([transfer], _pending_entries(session, (EntryKind.TRANSFER,)))
     reversals = ((transfer.get("reversals") or {}).get("data")) or []
     if reversals:
-        settled += _settle_from(reversals, _pending_entries(session, EntryKind.REVERSAL))
+        settled += _settle_from(reversals, _pending_entries(session, (EntryKind.REVERSAL,)))
     return f"settled {settled}"
 
 

@@ -24,7 +24,7 @@ from marketplace.models import Role
 from marketplace.payments import money
 from marketplace.payments.errors import PaymentsError, StripeUnavailableError, WebhookSignatureError
 from marketplace.payments.gateway import StripeGateway, require_gateway
-from marketplace.services import payment_events, payments, payouts, reconciliation
+from marketplace.services import payment_events, payments, payouts, reconciliation, vendor_accounts
 from marketplace.services.scope import require_role
 from marketplace.web.forms import ConfirmForm, Form
 from marketplace.web.helpers import actor, apply_errors, db
@@ -62,8 +62,8 @@ def _pay_form() -> Form:
 @login_required
 def index() -> str:
     if actor().role is Role.VENDOR:
-        account = payouts.get_vendor_account(db(), actor(), actor().organization_id)
-        received = payouts.vendor_entries(db(), actor())
+        account = vendor_accounts.get_vendor_account(db(), actor(), actor().organization_id)
+        received = vendor_accounts.vendor_entries(db(), actor())
         return render_template("payments/vendor.html", account=account, received=received, confirm=ConfirmForm(),
                                money=money)
     bills = payments.list_bills(db(), actor())
@@ -109,7 +109,7 @@ def _paid_message(payment: payments.SharePayment) -> tuple[str, str]:
 @login_required
 def connect() -> str:
     require_role(actor(), Role.VENDOR)
-    url = payouts.start_onboarding(db(), actor(), gateway(),
+    url = vendor_accounts.start_onboarding(db(), actor(), gateway(),
                                    return_url=url_for("payments.connect_return", _external=True),
                                    refresh_url=url_for("payments.connect_refresh", _external=True))
     return render_template("payments/connect.html", url=url)
@@ -126,7 +126,7 @@ def connect_refresh() -> str:
 @bp.get("/payments/connect/return")
 @login_required
 def connect_return() -> Response:
-    account = payouts.refresh_vendor_account(db(), actor(), gateway())
+    account = vendor_accounts.refresh_vendor_account(db(), actor(), gateway())
     if account is not None and account.transfers_active:
         flash("Your payout account is ready: delivered orders are paid out to it.", "success")
     else:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from marketplace.models import EntryKind, EntryStatus, LedgerEntry, POStatus
 from marketplace.payments import ledger
-from marketplace.services import payments, payouts
+from marketplace.services import payments, payouts, vendor_accounts
 from tests.payments.factories import build_pay_world, deliver, onboard
 
 
@@ -151,8 +151,8 @@ def test_each_party_sees_only_its_own_money(session, pw, gateway, emu):
     def seen(actor, model):
         return session.scalars(scoped_select(actor, model)).all()
 
-    assert sorted(e.amount_cents for e in payouts.vendor_entries(session, world.vendor)) == [8420, 17300]
-    assert [e.amount_cents for e in payouts.vendor_entries(session, pw.vendor_w_user)] == [9000]
+    assert sorted(e.amount_cents for e in vendor_accounts.vendor_entries(session, world.vendor)) == [8420, 17300]
+    assert [e.amount_cents for e in vendor_accounts.vendor_entries(session, pw.vendor_w_user)] == [9000]
     assert {e.member_id for e in seen(world.dx, LedgerEntry)} == {world.member_x.id}
     assert [p.member_id for p in seen(world.dy, SharePayment)] == [world.member_y.id]
     assert len(seen(world.hub, LedgerEntry)) == 2 * 2 + 3 and len(seen(world.hub, ReconciliationReport)) == 1
