@@ -13,13 +13,21 @@ name their content for the caches of what is computed from them.
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import hashlib
-
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import Base, UTCDateTime

@@ -24,7 +24,7 @@ from marketplace.models import (
     User,
 )
 from marketplace.services.approvals import current_shares, finalize_problems, require_decidable
-from marketplace.services.plans import alone_price, load_run_instance, percent
+from marketplace.services.plan_figures import alone_price, load_run_instance, percent
 from marketplace.services.scope import get_scoped, require_role, scoped_select
 
 

@@ -22,6 +22,7 @@ from marketplace import jobs
 from marketplace.errors import ValidationError
 from marketplace.models import Role, RunStatus
 from marketplace.services import cycles, needs, runs
+from marketplace.services.plan_figures import plan_figures
 from marketplace.services.runs import RunOptions
 from marketplace.services.scope import require_role
 from marketplace.web.cycle_forms import RunForm
@@ -71,8 +72,8 @@ def detail(run_id: int) -> str:
     # Left-out members are not in the run's instance: their names come from the alliance.
     left_out = [m.name for m in runs.member_choices(db(), actor(), run.cycle_id)
                 if m.id in set(run.excluded_member_ids)] if run.excluded_member_ids else []
-    return render_template("runs/detail.html", run=run, progress=runs.run_progress(run), plan=runs.run_plan(run),
-                           instance=runs.run_instance(run), confirm=ConfirmForm(), review_url=review,
+    return render_template("runs/detail.html", run=run, progress=runs.run_progress(run), plan=plan_figures(run),
+                           confirm=ConfirmForm(), review_url=review,
                            left_out=left_out)
 
 
