@@ -72,6 +72,16 @@ def _by_site(po: PurchaseOrder) -> list[tuple[SiteDelivery, list[PurchaseOrderLi
     return [(d, lines[d.site_id]) for d in sorted(po.deliveries, key=lambda d: (d.site.name.lower(), d.id))]
 
 
+def po_document(session: Session, po: PurchaseOrder, kind: str) -> Download:
+    """The PO as the file ``kind`` (pdf, csv, or xml: the cXML OrderRequest)."""
+    alliance = po.cycle.alliance.name
+    if kind == "pdf":
+        return po_pdf(po, alliance_name=alliance)
+    if kind == "csv":
+        return po_csv(po)
+    return po_cxml(session, po, alliance_name=alliance)
+
+
 # ---------------------------------------------------------------- CSV
 
 def po_csv(po: PurchaseOrder) -> Download:

@@ -62,14 +62,7 @@ def detail(po_id: int) -> str:
 @bp.get("/purchase-orders/<id:po_id>/<any(pdf, csv, xml):kind>")
 @login_required
 def download(po_id: int, kind: str) -> Response:
-    po = orders.get_purchase_order(db(), actor(), po_id)
-    alliance = po.cycle.alliance.name
-    if kind == "pdf":
-        file = po_documents.po_pdf(po, alliance_name=alliance)
-    elif kind == "csv":
-        file = po_documents.po_csv(po)
-    else:
-        file = po_documents.po_cxml(db(), po, alliance_name=alliance)
+    file = po_documents.po_document(db(), orders.get_purchase_order(db(), actor(), po_id), kind)
     return Response(file.data, mimetype=file.mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{file.filename}"'})
 

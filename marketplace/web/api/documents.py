@@ -23,14 +23,7 @@ REPORT = "<any(report, 'savings-summary'):what>.<any(csv, xlsx, pdf):fmt>"
                "OrderRequest (409 unless the vendor takes cXML)",
        response=None, files=PO_FILES, roles="hub_manager, vendor", errors=(409,), tag="Purchase orders")
 def purchase_order_document(po_id: int, kind: str) -> Response:
-    po = orders.get_purchase_order(db(), api_actor(), po_id)
-    alliance = po.cycle.alliance.name
-    if kind == "pdf":
-        file = po_documents.po_pdf(po, alliance_name=alliance)
-    elif kind == "csv":
-        file = po_documents.po_csv(po)
-    else:
-        file = po_documents.po_cxml(db(), po, alliance_name=alliance)
+    file = po_documents.po_document(db(), orders.get_purchase_order(db(), api_actor(), po_id), kind)
     return download(file.data, file.filename, file.mimetype)
 
 
