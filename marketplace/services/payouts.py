@@ -8,7 +8,9 @@ The job moves the ledger towards the plan, one Stripe call per difference:
 
 - a reversal when the vendor was paid more than it is now owed (a shortage found late),
 - a refund of the undelivered part to the member, on the member's charge,
-- a transfer of the rest to the vendor, from that charge (``source_transaction``).
+- a transfer of the rest to the vendor, from that charge (``source_transaction``),
+- the hub's fee back to a member none of whose goods came (every order cancelled or short of
+  everything: :func:`fee_refund_plan`); a partial shortage keeps the fee.
 
 Each call is a ledger entry stored ``pending`` with its key before the call, so running the
 job again, or two at once, resumes the same calls with the same keys and never pays twice.
@@ -26,14 +28,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace.db import begin_write
-from marketplace.errors import NotFoundError
 from marketplace.models import (
     Cycle,
     EntryKind,
     EntryStatus,
     LedgerEntry,
-    Organization,
-    OrgKind,
     PaymentStatus,
     Role,
     SharePayment,
@@ -43,11 +42,10 @@ from marketplace.models import (
 from marketplace.payments import ledger, money
 from marketplace.payments.errors import StripeRefusedError, StripeUnavailableError
 from marketplace.payments.gateway import StripeGateway, require_gateway
-from marketplace.services.audit import record_event
 from marketplace.services import refunds
 from marketplace.services.payment_outcomes import lock_payment
 from marketplace.services.payments import transfer_group
-from marketplace.services.scope import get_scoped, require_role, scoped_select
+from marketplace.services.scope import get_scoped, require_role
 
 
 @dataclass(frozen=True)
@@ -78,6 +76,30 @@ def payout_plan(session: Session, cycle_id: int) -> list[PairTarget]:
         targets += [PairTarget(payments[part.share_id].id, part.vendor_id, part.allocated, part.refund, part.ready)
                     for part in refunds.run_parts(session, run_id, missing) if part.share_id in payments]
     return targets
+
+
+@dataclass(frozen=True)
+class FeeTarget:
+    """The hub's fee ``fee`` of a payment whose goods are all refunded: it goes back too."""
+
+    payment_id: int
+    fee: int
+
+
+def fee_refund_plan(session: Session, cycle_id: int, targets: list[PairTarget] | None = None) -> list[FeeTarget]:
+    """Paid shares of the cycle with nothing delivered: every vendor's order finished and the
+    whole of what the member paid for goods refunded (cancelled orders, every pack short)."""
+    targets = payout_plan(session, cycle_id) if targets is None else targets
+    by_payment: dict[int, list[PairTarget]] = defaultdict(list)
+    for target in targets:
+        by_payment[target.payment_id].append(target)
+    refunded = [pid for pid, pairs in by_payment.items() if all(t.ready for t in pairs)
+                and sum(t.refund for t in pairs) == sum(t.allocated for t in pairs) > 0]
+    if not refunded:
+        return []
+    fees = dict(session.execute(select(SharePayment.id, SharePayment.fee_cents).where(
+        SharePayment.id.in_(refunded), SharePayment.fee_cents > 0)).all())
+    return [FeeTarget(pid, fees[pid]) for pid in sorted(fees)]
 
 
 # ---------------------------------------------------------------- the job
@@ -116,17 +138,21 @@ def run_payouts(session: Session, gateway: StripeGateway, *, cycle_id: int | Non
     summary = PayoutSummary()
     for cycle in [cycle_id] if cycle_id is not None else payout_cycles(session):
         targets = payout_plan(session, cycle)
+        fees = fee_refund_plan(session, cycle, targets)
         session.commit()  # a read: each step below is a short transaction of its own
         for target in targets:
             if target.ready:
-                _settle_pair(session, gateway, target, summary)
+                _settle(session, gateway, lambda t=target: _next_step(session, t, summary), summary)
+        for fee in fees:
+            _settle(session, gateway, lambda f=fee: _next_fee_step(session, f), summary)
     session.commit()
     return summary
 
 
-def _settle_pair(session: Session, gateway: StripeGateway, target: PairTarget, summary: PayoutSummary) -> None:
-    for _round in range(4):  # each round makes or resumes one call; a settled pair stops early
-        step = _next_step(session, target, summary)
+def _settle(session: Session, gateway: StripeGateway, next_step: Callable[[], tuple[int, Call] | None],
+            summary: PayoutSummary) -> None:
+    for _round in range(4):  # each round makes or resumes one call; a settled target stops early
+        step = next_step()
         if step is None:
             return
         entry_id, call = step
@@ -151,23 +177,38 @@ def _next_step(session: Session, target: PairTarget, summary: PayoutSummary) -> 
     if book.transferred > target.transfer:
         transfer = next(t for t in reversed(book.transfers) if t.amount_cents > book.reversed_of[t.id])
         amount = min(book.transferred - target.transfer, transfer.amount_cents - book.reversed_of[transfer.id])
-        return _store(session, payment, target, EntryKind.REVERSAL, amount, book, transfer.id)
+        return _store(session, payment, target.vendor_id, EntryKind.REVERSAL, amount, book, transfer.id)
     if book.refunded < target.refund:
-        return _store(session, payment, target, EntryKind.REFUND, target.refund - book.refunded, book)
+        return _store(session, payment, target.vendor_id, EntryKind.REFUND, target.refund - book.refunded, book)
     if book.transferred < target.transfer:
         if account is None or account.stripe_id is None or not account.transfers_active:
             summary.waiting.append(f"vendor {target.vendor_id}: no Stripe account able to receive transfers yet")
             session.commit()
             return None
-        return _store(session, payment, target, EntryKind.TRANSFER, target.transfer - book.transferred, book)
+        return _store(session, payment, target.vendor_id, EntryKind.TRANSFER, target.transfer - book.transferred,
+                      book)
     session.commit()
     return None
 
 
-def _store(session: Session, payment: SharePayment, target: PairTarget, kind: EntryKind, amount: int,
+def _next_fee_step(session: Session, target: FeeTarget) -> tuple[int, Call] | None:
+    """The refund of the hub's fee, stored with its key (None: refunded already)."""
+    payment = lock_payment(session, target.payment_id)
+    book = ledger.pair_book(session, payment.id, None)
+    if book.pending:
+        entry = book.pending[0]
+        session.commit()
+        return entry.id, _CALLS[entry.kind]
+    if book.fee_refunded < target.fee:
+        return _store(session, payment, None, EntryKind.FEE_REFUND, target.fee - book.fee_refunded, book)
+    session.commit()
+    return None
+
+
+def _store(session: Session, payment: SharePayment, vendor_id: int | None, kind: EntryKind, amount: int,
            book: ledger.PairBook, transfer_entry_id: int | None = None) -> tuple[int, Call] | None:
     try:
-        entry = ledger.add_entry(session, payment, kind, amount, vendor_id=target.vendor_id,
+        entry = ledger.add_entry(session, payment, kind, amount, vendor_id=vendor_id,
                                  number=book.next_number(kind), transfer_entry_id=transfer_entry_id)
         session.commit()
     except IntegrityError:
@@ -214,8 +255,9 @@ def _lock_entry(session: Session, entry_id: int) -> LedgerEntry:
 
 
 def entry_metadata(entry: LedgerEntry) -> dict[str, str]:
+    vendor = {} if entry.vendor_id is None else {"vendor_id": str(entry.vendor_id)}
     return {"ledger_entry_id": str(entry.id), "share_payment_id": str(entry.payment_id),
-            "cycle_id": str(entry.cycle_id), "vendor_id": str(entry.vendor_id)}
+            "cycle_id": str(entry.cycle_id), **vendor}
 
 
 def _refund(session: Session, entry: LedgerEntry) -> Callable[[StripeGateway], dict[str, Any]]:
@@ -241,88 +283,5 @@ def _reverse(session: Session, entry: LedgerEntry) -> Callable[[StripeGateway], 
     return lambda gateway: gateway.create_reversal(key, transfer=transfer_id, amount=amount, metadata=metadata)
 
 
-_CALLS: dict[EntryKind, Call] = {EntryKind.REFUND: _refund, EntryKind.TRANSFER: _transfer,
-                                 EntryKind.REVERSAL: _reverse}
-
-
-# ---------------------------------------------------------------- vendors' Stripe accounts
-
-def get_vendor_account(session: Session, actor: User, vendor_id: int) -> StripeAccount | None:
-    """The vendor's Stripe account row (None before onboarding starts)."""
-    vendor = get_scoped(session, actor, Organization, vendor_id)
-    if vendor.kind is not OrgKind.VENDOR:
-        raise NotFoundError()
-    return session.scalar(scoped_select(actor, StripeAccount, StripeAccount.organization_id == vendor.id))
-
-
-def vendor_entries(session: Session, actor: User) -> list[LedgerEntry]:
-    """The transfers (and reversals) a vendor received, newest first."""
-    require_role(actor, Role.VENDOR)
-    return list(session.scalars(scoped_select(actor, LedgerEntry, LedgerEntry.status == EntryStatus.DONE)
-                                .order_by(LedgerEntry.id.desc()).limit(200)))
-
-
-def start_onboarding(session: Session, actor: User, gateway: StripeGateway | None, *, return_url: str,
-                     refresh_url: str) -> str:
-    """The vendor's link to Stripe's hosted onboarding (its Connect express account is made
-    on the first visit, once: the key is stored before the call)."""
-    require_role(actor, Role.VENDOR)
-    gateway = require_gateway(gateway)
-    session.commit()
-    begin_write(session)
-    found = session.scalar(select(StripeAccount.id).where(StripeAccount.organization_id == actor.organization_id))
-    if found is None:
-        try:
-            with session.begin_nested():
-                session.add(StripeAccount(organization_id=actor.organization_id,
-                                          idempotency_key=f"{ledger.new_key_base('vendor', actor.organization_id)}:account"))
-        except IntegrityError:
-            pass  # a second click made it first
-        session.commit()
-    account = session.scalars(select(StripeAccount).where(StripeAccount.organization_id == actor.organization_id)
-                              .execution_options(populate_existing=True)).one()
-    account_id, stripe_id, key, email, alliance_id = (account.id, account.stripe_id, account.idempotency_key,
-                                                      actor.email, actor.alliance_id)
-    session.commit()  # no transaction stays open while Stripe is called
-    if stripe_id is None:
-        made = gateway.create_account(key, email=email, metadata={"organization_id": str(actor.organization_id)})
-        account = _lock_account(session, account_id)
-        account.stripe_id = stripe_id = account.stripe_id or made["id"]
-        record_event(session, actor, "stripe_account.created", account, alliance_id=alliance_id,
-                     after={"stripe_id": stripe_id})
-        session.commit()
-    return gateway.create_account_link(stripe_id, refresh_url=refresh_url, return_url=return_url)
-
-
-def refresh_vendor_account(session: Session, actor: User, gateway: StripeGateway | None) -> StripeAccount | None:
-    """Ask Stripe where the vendor's onboarding stands (on the way back from it)."""
-    require_role(actor, Role.VENDOR)
-    gateway = require_gateway(gateway)
-    account = session.scalar(select(StripeAccount).where(StripeAccount.organization_id == actor.organization_id))
-    if account is None or account.stripe_id is None:
-        return account
-    stripe_id = account.stripe_id
-    session.commit()  # no transaction stays open while Stripe is called
-    account = apply_account(session, gateway.retrieve_account(stripe_id))
-    session.commit()
-    return account
-
-
-def apply_account(session: Session, data: dict[str, Any]) -> StripeAccount | None:
-    """Copy an Account's state (an answer or an ``account.updated`` event) onto our row."""
-    begin_write(session)
-    account = session.scalar(select(StripeAccount).where(StripeAccount.stripe_id == data.get("id")))
-    if account is None:
-        return None
-    account = _lock_account(session, account.id)
-    account.details_submitted = bool(data.get("details_submitted"))
-    account.payouts_enabled = bool(data.get("payouts_enabled"))
-    account.transfers_active = (data.get("capabilities") or {}).get("transfers") == "active"
-    session.flush()
-    return account
-
-
-def _lock_account(session: Session, account_id: int) -> StripeAccount:
-    begin_write(session)
-    return session.scalars(select(StripeAccount).where(StripeAccount.id == account_id).with_for_update()
-                           .execution_options(populate_existing=True)).one()
+_CALLS: dict[EntryKind, Call] = {EntryKind.REFUND: _refund, EntryKind.FEE_REFUND: _refund,
+                                 EntryKind.TRANSFER: _transfer, EntryKind.REVERSAL: _reverse}

@@ -32,7 +32,7 @@ from marketplace.payments import ledger, money
 from marketplace.payments.errors import StripeUnavailableError
 from marketplace.payments.gateway import StripeGateway, require_gateway
 from marketplace.services.payments import resume_payment, transfer_group
-from marketplace.services.payouts import payout_plan, resume_entry
+from marketplace.services.payouts import fee_refund_plan, payout_plan, resume_entry
 from marketplace.services.scope import get_scoped, require_role, scoped_select
 
 
@@ -153,7 +153,7 @@ def _compare(stripe: StripeSide, entries: list[LedgerEntry]) -> list[Discrepancy
     pending_charges = {c["id"] for c in stripe.charges if c.get("status") == "pending"}
     found += [Discrepancy("charge_not_final", f"Charge {e.stripe_id} is still pending at Stripe but paid here.",
                           e.stripe_id, e.id) for e in done if e.kind is EntryKind.CHARGE and e.stripe_id in pending_charges]
-    found += _match("refund", stripe.refunds, [e for e in done if e.kind is EntryKind.REFUND])
+    found += _match("refund", stripe.refunds, [e for e in done if e.kind in (EntryKind.REFUND, EntryKind.FEE_REFUND)])
     found += _match("transfer", stripe.transfers, [e for e in done if e.kind is EntryKind.TRANSFER])
     found += _match("reversal", stripe.reversals, [e for e in done if e.kind is EntryKind.REVERSAL])
     return found
@@ -199,7 +199,10 @@ def _against_plan(session: Session, cycle_id: int, entries: list[LedgerEntry]) -
     found: list[Discrepancy] = []
     owed = to_refund = to_reverse = 0
     unfinished = False
-    for target in payout_plan(session, cycle_id):
+    targets = payout_plan(session, cycle_id)
+    fee_problems, to_refund = _fees_against_plan(session, cycle_id, entries, targets)
+    found += fee_problems
+    for target in targets:
         book = ledger.pair_book(session, target.payment_id, target.vendor_id)
         if book.transferred + book.refunded > target.allocated:
             found.append(Discrepancy("overpaid", f"Vendor {target.vendor_id} and member refunds got "
@@ -226,10 +229,27 @@ def _against_plan(session: Session, cycle_id: int, entries: list[LedgerEntry]) -
         if e.status is EntryStatus.FAILED:
             by_kind[e.kind.value] += 1
     return found, {"charges": totals.charges, "fees": totals.fees, "refunds": totals.refunds,
+                   "fee_refunds": totals.fee_refunds,
                    "transfers": totals.transfers, "reversals": totals.reversals, "payouts": totals.payouts,
                    "held": totals.held, "owed_to_vendors": owed, "to_refund": to_refund, "to_reverse": to_reverse,
                    "settled": settled,
                    "failed_calls": dict(by_kind)}
+
+
+def _fees_against_plan(session: Session, cycle_id: int, entries: list[LedgerEntry],
+                       targets: list[Any]) -> tuple[list[Discrepancy], int]:
+    """The hub's fee goes back only to members whose goods were all refunded, once: what was
+    refunded beyond that, and what is still to refund."""
+    due = {t.payment_id: t.fee for t in fee_refund_plan(session, cycle_id, targets)}
+    refunded: dict[int, int] = defaultdict(int)
+    for e in entries:
+        if e.kind is EntryKind.FEE_REFUND and e.status is EntryStatus.DONE:
+            refunded[e.payment_id] += e.amount_cents
+    found = [Discrepancy("fee_over_refunded", f"Payment {payment_id} got {money.format_cents(amount - due.get(payment_id, 0))} "
+                         "of the hub's fee back beyond the rule (only members whose goods were all refunded get it back).",
+                         ours=amount, stripe=due.get(payment_id, 0))
+             for payment_id, amount in sorted(refunded.items()) if amount > due.get(payment_id, 0)]
+    return found, sum(max(fee - refunded[payment_id], 0) for payment_id, fee in due.items())
 
 
 def _stripe_totals(stripe: StripeSide) -> dict[str, int]:
