@@ -26,12 +26,19 @@ from stripe_emulator.faults import Fault, FaultBook
 from stripe_emulator.rendering import render
 from stripe_emulator.resources import ROUTES
 from stripe_emulator.resources.charges import settle_processing
+from stripe_emulator.resources.payment_intents import public_view
 from stripe_emulator.router import Router
 from stripe_emulator.store import DEFAULT_API_VERSION, IdempotencyRecord, RequestContext, Store
 from stripe_emulator.webhooks import Dispatcher
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 ACCOUNT_SCOPED = ("retrieve_balance",)  # handlers that honour the Stripe-Account header
+#: What Stripe.js may do with a publishable key: make a PaymentMethod, and read, update (its
+#: payment method) or confirm a PaymentIntent whose client_secret it holds.
+PUBLISHABLE = ("create_payment_method", "retrieve_payment_intent", "update_payment_intent",
+               "confirm_payment_intent")
+#: Stripe's API answers browsers (Stripe.js) from any origin.
+CORS = {"Access-Control-Allow-Origin": "*"}
 
 
 @dataclass
@@ -104,9 +111,11 @@ class Emulator:
         if fault is not None and not fault.after_commit:
             return self._fault_before(fault, request_id)
         try:
-            api_key = self._authenticate(headers)
             query = split.query if method in ("GET", "DELETE") else body.decode("utf-8", "replace")
             pairs = parse_qsl(query, keep_blank_values=True)
+            form_key = next((value for name, value in pairs if name == "key"), None)
+            pairs = [(name, value) for name, value in pairs if name != "key"]
+            api_key = self._authenticate(headers, form_key)
             decoded = params.decode(pairs)
             route = self.router.match(method, split.path)
             if route is None:
@@ -114,6 +123,11 @@ class Emulator:
                                       f"Unrecognized request URL ({method}: {split.path}). "
                                       "Please see https://stripe.com/docs or we can help at "
                                       "https://support.stripe.com/.")
+            if api_key.startswith("pk_") and route[0].__name__ not in PUBLISHABLE:
+                raise errors.authentication(
+                    "This API call cannot be made with a publishable API key. Please use a "
+                    "secret API key. You can find a list of your API keys at "
+                    "https://dashboard.stripe.com/account/apikeys.")
             if headers.get("stripe-account") and route[0].__name__ not in ACCOUNT_SCOPED:
                 raise errors.invalid_request(
                     "This emulator acts on connected accounts only through Transfers; the "
@@ -122,7 +136,7 @@ class Emulator:
             return self._error_response(exc, request_id)
         ctx = RequestContext(request_id, headers.get("idempotency-key") if method == "POST" else None,
                              headers.get("stripe-version") or DEFAULT_API_VERSION, base_url,
-                             headers.get("stripe-account"))
+                             headers.get("stripe-account"), api_key.startswith("pk_"))
         response = self._run_idempotently(api_key, ctx, method, split.path, pairs,
                                           lambda: self._execute(route, ctx, decoded))
         if fault is not None:
@@ -141,7 +155,14 @@ class Emulator:
             error = errors.rate_limited(fault.code)
         return self._error_response(error, request_id)
 
-    def _authenticate(self, headers: Mapping[str, str]) -> str:
+    def _authenticate(self, headers: Mapping[str, str], form_key: str | None = None) -> str:
+        """The request's API key: a secret key (Authorization header) or, as Stripe.js sends
+        it, a publishable key in the ``key`` parameter."""
+        if form_key is not None and not headers.get("authorization"):
+            if form_key.startswith("pk_test_"):
+                return form_key
+            raise errors.authentication(
+                f"Invalid API Key provided: {form_key[:8]}{'*' * 12}{form_key[-4:]}")
         header = headers.get("authorization", "")
         scheme, _, credential = header.partition(" ")
         if scheme.lower() == "basic":
@@ -158,7 +179,7 @@ class Emulator:
                 "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer "
                 "YOUR_SECRET_KEY').")
         allowed = credential in self.api_keys if self.api_keys else credential.startswith(
-            ("sk_test_", "rk_test_"))
+            ("sk_test_", "rk_test_", "pk_test_"))
         if not allowed:
             raise errors.authentication(
                 f"Invalid API Key provided: {credential[:8]}{'*' * 12}{credential[-4:]}")
@@ -199,10 +220,14 @@ class Emulator:
         request_params = params.Params(decoded)
         try:
             result = handler(self.store, ctx, request_params, **path_vars)
-            if result.get("object") != "list":
+            if ctx.publishable and result.get("object") == "payment_intent":
+                result = public_view(result)
+            elif result.get("object") != "list":
                 result = render(self.store, result, request_params.expand())
             return Response(200, dump(result), self._headers(ctx.request_id, ctx)), True
         except ApiError as exc:
+            if ctx.publishable and isinstance(exc.extra.get("payment_intent"), dict):
+                exc.extra["payment_intent"] = public_view(exc.extra["payment_intent"])
             return self._error_response(exc, ctx.request_id, ctx), exc.stored
         except Exception:  # an emulator bug must not look like a Stripe decision
             if self.log_errors:
@@ -211,7 +236,7 @@ class Emulator:
             return self._error_response(error, ctx.request_id, ctx), False
 
     def _headers(self, request_id: str, ctx: RequestContext | None = None) -> dict[str, str]:
-        headers = {"Content-Type": "application/json", "Request-Id": request_id,
+        headers = {**CORS, "Content-Type": "application/json", "Request-Id": request_id,
                    "Original-Request": request_id,
                    "Stripe-Version": ctx.api_version if ctx else DEFAULT_API_VERSION}
         if ctx is not None and ctx.idempotency_key is not None:

@@ -13,11 +13,12 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from stripe_emulator.app import Emulator, Response
+from stripe_emulator.app import CORS, Emulator, Response
 from stripe_emulator.control import handle_control, state
 from stripe_emulator.resources.charges import settle_processing
 from stripe_emulator.resources.connect import onboard_account
 from stripe_emulator.resources.events import add_endpoint
+from stripe_emulator.stripejs import stripe_js
 from stripe_emulator.webhooks import sign
 
 DEFAULT_API_KEY = "sk_test_emulator"
@@ -36,11 +37,20 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:  # noqa: N802
         self._serve()
 
+    def do_OPTIONS(self) -> None:  # noqa: N802 - a browser's CORS preflight (Stripe.js)
+        self._answer(Response(204, headers={
+            **CORS, "Access-Control-Allow-Methods": "GET, POST, DELETE",
+            "Access-Control-Allow-Headers": "Authorization, Content-Type, Idempotency-Key, "
+                                            "Stripe-Version, Stripe-Account",
+            "Access-Control-Max-Age": "600"}))
+
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         emulator = self.server.emulator
-        if self.path.startswith("/_emulator/"):
+        if self.command == "GET" and (self.path == "/v3" or self.path.startswith("/v3/")):
+            response = stripe_js(self.path)
+        elif self.path.startswith("/_emulator/"):
             response = handle_control(emulator, self.command, self.path, body)
         else:
             headers = {name.lower(): value for name, value in self.headers.items()}

@@ -59,6 +59,7 @@ class RequestContext:
     api_version: str = DEFAULT_API_VERSION
     base_url: str = ""
     stripe_account: str | None = None
+    publishable: bool = False  # a publishable key (Stripe.js): the client_secret is the credential
 
     def event_request(self) -> dict[str, str | None]:
         return {"id": self.request_id, "idempotency_key": self.idempotency_key}

@@ -1,6 +1,8 @@
 """Stripe's test PaymentMethods and how each behaves when a payment is confirmed.
 
-Card tokens follow Stripe's testing docs (``pm_card_visa``, ``tok_visa``...).
+Card tokens follow Stripe's testing docs (``pm_card_visa``, ``tok_visa``...), and so do the
+card numbers typed into the Stripe.js test double (4242 4242 4242 4242 pays, 4000 0000 0000
+0002 is declined...).
 Bank debits: ``pm_usBankAccount`` (and a ``us_bank_account`` PaymentMethod
 with account number 000123456789) goes to ``processing`` then succeeds; the
 account numbers of Stripe's ACH test table fail after ``processing``.
@@ -75,6 +77,42 @@ BANK_TOKENS: dict[str, str] = {
     "pm_usBankAccount_accountClosed": "000111111113",
     "pm_usBankAccount_noAccount": "000111111116",
 }
+
+
+# Stripe's test card numbers (what Stripe.js sends when a card is typed into an Element).
+CARD_NUMBERS: dict[str, str] = {
+    "4242424242424242": "visa",
+    "4000056655665556": "visa_debit",
+    "5555555555554444": "mastercard",
+    "378282246310005": "amex",
+    "4000000000000002": "chargeDeclined",
+    "4000000000009995": "chargeDeclinedInsufficientFunds",
+    "4000000000009987": "chargeDeclinedLostCard",
+    "4000000000000069": "chargeDeclinedExpiredCard",
+    "4000000000000127": "chargeDeclinedIncorrectCvc",
+    "4000000000000119": "chargeDeclinedProcessingError",
+}
+#: Test cards that need 3-D Secure: not emulated, refused with a clear message.
+THREE_D_SECURE = ("4000002500003155", "4000002760003184", "4000000000003220", "4000000000003063")
+
+
+def luhn_valid(number: str) -> bool:
+    """Whether a card number passes the Luhn check (digits only, 12 to 19 of them)."""
+    if not number.isdigit() or not 12 <= len(number) <= 19:
+        return False
+    total = 0
+    for position, char in enumerate(reversed(number)):
+        digit = int(char)
+        if position % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+def card_for_number(number: str) -> Behaviour | None:
+    """The test card behind a typed number, or None for a number Stripe's test mode refuses."""
+    name = CARD_NUMBERS.get(number)
+    return CARDS[name] if name else None
 
 
 def card_for_token(token: str) -> Behaviour | None:

@@ -159,15 +159,19 @@ def create_payment_method(store: Store, ctx: RequestContext, params: Params) -> 
     billing = params.mapping("billing_details")
     metadata = params.metadata()
     if type_ == "card":
-        card = Params(params.mapping("card") or {}).only("token")
-        token = card.text("token")
-        behaviour = testcards.card_for_token(token or "")
-        if behaviour is None:
-            raise errors.invalid_request(
-                "This emulator accepts only test card tokens (card[token]=tok_visa ...).",
-                param="card[token]",
-            )
-        obj = _payment_method(store, behaviour, billing)
+        card = Params(params.mapping("card") or {}).only("token", "number", "exp_month", "exp_year",
+                                                         "cvc")
+        if card.has("number"):
+            obj = _typed_card(store, card, billing)
+        else:
+            behaviour = testcards.card_for_token(card.text("token") or "")
+            if behaviour is None:
+                raise errors.invalid_request(
+                    "This emulator accepts test card tokens (card[token]=tok_visa ...) and "
+                    "Stripe's test card numbers (card[number]=4242424242424242 ...).",
+                    param="card[token]",
+                )
+            obj = _payment_method(store, behaviour, billing)
     else:
         bank = Params(params.mapping("us_bank_account") or {}).only(
             "account_number", "routing_number", "account_holder_type", "account_type")
@@ -180,6 +184,46 @@ def create_payment_method(store: Store, ctx: RequestContext, params: Params) -> 
             if bank.has(name):
                 obj["us_bank_account"][name] = bank.text(name)
     obj["metadata"] = metadata
+    return obj
+
+
+def _card_error(code: str, message: str, param: str, decline_code: str | None = None) -> errors.ApiError:
+    extra = {"decline_code": decline_code} if decline_code else {}
+    return errors.ApiError(402, "card_error", message, code=code, param=param, extra=extra)
+
+
+def _typed_card(store: Store, card: Params, billing: dict[str, Any] | None) -> dict[str, Any]:
+    """A card PaymentMethod from a typed number, expiry and CVC, checked as Stripe checks them."""
+    number = (card.text("number") or "").replace(" ", "")
+    if not testcards.luhn_valid(number):
+        raise _card_error("incorrect_number", "Your card number is incorrect.", "card[number]")
+    month = card.integer("exp_month", required=True)
+    year = card.integer("exp_year", required=True)
+    if month is None or not 1 <= month <= 12:
+        raise _card_error("invalid_expiry_month", "Your card's expiration month is invalid.",
+                          "card[exp_month]")
+    year = year + 2000 if year is not None and year < 100 else year
+    now = dt.datetime.now(dt.UTC)
+    if year is None or (year, month) < (now.year, now.month) or year > now.year + 50:
+        raise _card_error("invalid_expiry_year", "Your card's expiration year is invalid.",
+                          "card[exp_year]")
+    cvc = card.text("cvc") or ""
+    if not cvc.isdigit() or len(cvc) not in (3, 4):
+        raise _card_error("invalid_cvc", "Your card's security code is invalid.", "card[cvc]")
+    if number in testcards.THREE_D_SECURE:
+        raise errors.invalid_request(
+            "This emulator does not emulate 3-D Secure: use a test card that needs no "
+            "authentication (4242424242424242 pays, 4000000000000002 is declined).",
+            param="card[number]")
+    behaviour = testcards.card_for_number(number)
+    if behaviour is None:
+        raise _card_error(
+            "card_declined", "Your card was declined. Your request was in test mode, but used a "
+            "non test (live) card. For a list of valid test cards, visit: "
+            "https://stripe.com/docs/testing.", "card[number]", "test_mode_live_card")
+    obj = _payment_method(store, behaviour, billing)
+    obj["card"].update(exp_month=month, exp_year=year, last4=number[-4:],
+                       fingerprint=_fingerprint(behaviour.brand, number))
     return obj
 
 

@@ -20,6 +20,26 @@ CANCELABLE = ("requires_payment_method", "requires_confirmation", "requires_acti
               "requires_capture")
 _CONFIRM = ("payment_method", "return_url", "off_session", "mandate_data", "receipt_email",
             "setup_future_usage", "error_on_requires_action", "payment_method_options")
+#: What a publishable key sees of a PaymentIntent (Stripe.js): no metadata, customer or charges.
+PUBLIC_FIELDS = ("id", "object", "amount", "canceled_at", "cancellation_reason", "capture_method",
+                 "client_secret", "confirmation_method", "created", "currency", "description",
+                 "last_payment_error", "livemode", "next_action", "payment_method",
+                 "payment_method_types", "processing", "receipt_email", "setup_future_usage",
+                 "shipping", "status")
+
+
+def public_view(pi: dict[str, Any]) -> dict[str, Any]:
+    """The PaymentIntent as Stripe shows it to a publishable key."""
+    return {name: copy.deepcopy(pi.get(name)) for name in PUBLIC_FIELDS}
+
+
+def _check_client_secret(ctx: RequestContext, params: Params, pi: dict[str, Any]) -> None:
+    """A publishable key acts on an intent only with its client_secret (a secret key may too)."""
+    secret = params.text("client_secret", required=ctx.publishable)
+    if secret is not None and secret != pi["client_secret"]:
+        raise errors.invalid_request(
+            "The client_secret provided does not match the client_secret associated with the "
+            "PaymentIntent.", param="client_secret")
 _CREATE = (*_CONFIRM, "amount", "currency", "customer", "confirm", "transfer_group", "metadata",
            "payment_method_types", "automatic_payment_methods", "description",
            "statement_descriptor", "statement_descriptor_suffix", "capture_method")
@@ -169,8 +189,9 @@ def create_payment_intent(store: Store, ctx: RequestContext, params: Params) -> 
 
 def confirm_payment_intent(store: Store, ctx: RequestContext, params: Params,
                            id: str) -> dict[str, Any]:
-    params.only(*_CONFIRM)
+    params.only(*_CONFIRM, "client_secret")
     pi = store.get("payment_intent", id)
+    _check_client_secret(ctx, params, pi)
     if pi["status"] not in CONFIRMABLE:
         raise _unexpected_state(pi, "confirm", (*CONFIRMABLE, "requires_action"))
     pm_id = params.text("payment_method") or pi["payment_method"]
@@ -185,8 +206,12 @@ def confirm_payment_intent(store: Store, ctx: RequestContext, params: Params,
 
 def update_payment_intent(store: Store, ctx: RequestContext, params: Params,
                           id: str) -> dict[str, Any]:
-    params.only(*_UPDATE)
+    if ctx.publishable:  # Stripe.js only sets the method it collected (a bank account)
+        params.only("payment_method", "client_secret")
+    else:
+        params.only(*_UPDATE)
     pi = store.get("payment_intent", id)
+    _check_client_secret(ctx, params, pi)
     money_fields = {"amount", "currency", "customer", "payment_method", "payment_method_types"}
     if money_fields & params.data.keys() and pi["status"] not in CONFIRMABLE:
         raise _unexpected_state(pi, "update", CONFIRMABLE)
@@ -228,7 +253,9 @@ def cancel_payment_intent(store: Store, ctx: RequestContext, params: Params,
 def retrieve_payment_intent(store: Store, ctx: RequestContext, params: Params,
                             id: str) -> dict[str, Any]:
     params.only("client_secret")
-    return store.get("payment_intent", id)
+    pi = store.get("payment_intent", id)
+    _check_client_secret(ctx, params, pi)
+    return pi
 
 
 def list_payment_intents(store: Store, ctx: RequestContext, params: Params) -> dict[str, Any]:
