@@ -15,8 +15,10 @@ World A, 2026 (on top of :func:`tests.cycle_factories.build_cycle_world`):
 - Purchase orders: vendor V's PO-2026-0001 of march (sent; X 10 milk at 15.96 = 159.60, fee
   25.00, 2 packs short = 31.92); vendor W's PO-2026-0002 of april.
 
-Alliance 2026: charged 414.30 = 314.30 (march) + 100.00 (april); alone 340.00 for the members
-and cycles that could buy alone (charged 314.30 there): savings 25.70, 7.6 %.
+Alliance 2026: charged 414.30 = 314.30 (march) + 100.00 (april). The 2 packs short refund X
+30.78 (31.92 in proportion to what X paid V: 178.00 of the 184.60 ordered), so spend is 383.52;
+X's cost alone shrinks alike (200.00 -> 165.42). Alone 305.42 for the members and cycles that
+could buy alone (spend 283.52 there): savings 21.90, 7.2 %.
 """
 
 from __future__ import annotations

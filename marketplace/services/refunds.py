@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from marketplace.models import MemberShare, POStatus, PurchaseOrder, ShareStatus
 from marketplace.payments import money
 from marketplace.services.purchase_orders import FINISHED
-from marketplace.services.shortages import shortages_for_cycle
+from marketplace.services.shortages import cycles_with_shortages, shortages_for_cycle
 
 #: Cents not delivered per (member id, purchase order id).
 Undelivered = dict[tuple[int, int], int]
@@ -89,11 +89,11 @@ def member_refunds(session: Session, runs: Iterable[tuple[int, int]]) -> dict[tu
     """Refunds per (cycle id, member id) for the published runs ``(cycle id, run id)`` whose
     deliveries came short (a trusted read: callers keep the members they may show)."""
     out: dict[tuple[int, int], int] = defaultdict(int)
+    runs = list(runs)
+    short = cycles_with_shortages(session, [cycle_id for cycle_id, _ in runs])
     for cycle_id, run_id in runs:
-        missing = undelivered(session, cycle_id)
-        if not missing and not session.scalar(select(PurchaseOrder.id).where(
-                PurchaseOrder.run_id == run_id, PurchaseOrder.status == POStatus.CANCELLED).limit(1)):
+        if cycle_id not in short:
             continue
-        for part in run_parts(session, run_id, missing):
+        for part in run_parts(session, run_id, undelivered(session, cycle_id)):
             out[(cycle_id, part.member_id)] += part.refund
     return dict(out)

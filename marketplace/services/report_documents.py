@@ -25,7 +25,14 @@ from marketplace.services.exports import (
     write_xlsx,
 )
 from marketplace.services.exports_pdf import write_pdf
-from marketplace.services.reports import CycleRow, MemberRow, SpendReport, cycle_report, year_report
+from marketplace.services.reports import (
+    CycleRow,
+    Figures,
+    MemberRow,
+    SpendReport,
+    cycle_report,
+    year_report,
+)
 from marketplace.services.sales_reports import SalesReport, cycle_sales, year_sales
 
 METHODOLOGY = (
@@ -39,10 +46,19 @@ METHODOLOGY = (
     "bought alone at all (for example, below every vendor's minimum order) are listed without a "
     "standalone cost and are left out of the savings total and percentage."
 )
+SHORTAGES = (
+    "Short deliveries. When a vendor delivered less than it was ordered, the member is refunded what it "
+    "paid for the goods that did not arrive (and the delivery fee when nothing arrived), in proportion to "
+    "what it paid that vendor. Spend is what members were charged less these refunds: what they paid for "
+    "what they received. Savings are measured on what was received too: a member's cost alone is reduced "
+    "in the same proportion as its spend (the cost alone of the shortfall is removed pro rata to its "
+    "pooled value), so a shortage lowers the savings in dollars but not the savings percentage."
+)
 SOURCES = (
     "Sources. Figures come from the plan each purchasing cycle published (prices of the vendors' "
     "price sheets in force when the plan was made), for the members whose share was approved or "
-    "is awaiting approval. Amounts are in US dollars, before any refund for short deliveries."
+    "is awaiting approval, and from the deliveries reported since. Amounts are in US dollars, after "
+    "the refunds for short deliveries."
 )
 DISCOUNT_NOTE = (
     "Volume discount, by category and vendor: what the same packs would cost at each offer's "
@@ -50,12 +66,11 @@ DISCOUNT_NOTE = (
     "tiers; the savings against buying alone are measured per member."
 )
 
-_MEMBER_COLUMNS = (Column("Member", width=36), Column("Cycles", Kind.COUNT, 8),
-                   Column("Charged", Kind.MONEY, 14), Column("Cost alone", Kind.MONEY, 14),
+_FIGURE_COLUMNS = (Column("Charged", Kind.MONEY, 14), Column("Refunded", Kind.MONEY, 12),
+                   Column("Spend", Kind.MONEY, 14), Column("Cost alone", Kind.MONEY, 14),
                    Column("Savings", Kind.MONEY, 14), Column("Savings %", Kind.PERCENT, 10))
-_CYCLE_COLUMNS = (Column("Cycle", width=30), Column("Delivery", Kind.DATE, 12),
-                  Column("Charged", Kind.MONEY, 14), Column("Cost alone", Kind.MONEY, 14),
-                  Column("Savings", Kind.MONEY, 14), Column("Savings %", Kind.PERCENT, 10))
+_MEMBER_COLUMNS = (Column("Member", width=36), Column("Cycles", Kind.COUNT, 8), *_FIGURE_COLUMNS)
+_CYCLE_COLUMNS = (Column("Cycle", width=30), Column("Delivery", Kind.DATE, 12), *_FIGURE_COLUMNS)
 
 
 def slug(text: str) -> str:
@@ -63,15 +78,18 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "report"
 
 
+def _figures(f: Figures | SpendReport) -> list[object]:
+    return [f.charged_cents, f.refund_cents, f.spend_cents, f.standalone_cents, f.savings_cents, f.savings_percent]
+
+
 def _member_table(report: SpendReport) -> Table:
     rows = [_member_cells(m) for m in report.members]
-    total = ["Total", sum(m.cycles for m in report.members), report.spend_cents, report.standalone_cents,
-             report.savings_cents, report.savings_percent]
+    total = ["Total", sum(m.cycles for m in report.members), *_figures(report)]
     return Table("Savings by member", _MEMBER_COLUMNS, rows, total)
 
 
 def _member_cells(m: MemberRow) -> list[object]:
-    return [m.name, m.cycles, m.spend_cents, m.standalone_cents, m.savings_cents, m.savings_percent]
+    return [m.name, m.cycles, *_figures(m)]
 
 
 def _cycle_table(report: SpendReport) -> Table:
@@ -80,8 +98,7 @@ def _cycle_table(report: SpendReport) -> Table:
 
 
 def _cycle_cells(c: CycleRow) -> list[object]:
-    return [c.cycle.name, c.cycle.delivery_on, c.spend_cents, c.standalone_cents, c.savings_cents,
-            c.savings_percent]
+    return [c.cycle.name, c.cycle.delivery_on, *_figures(c)]
 
 
 def _headline(report: SpendReport) -> list[Fact]:
@@ -94,14 +111,16 @@ def _headline(report: SpendReport) -> list[Fact]:
         Fact("Purchasing cycles", len(report.cycles), Kind.COUNT),
         Fact("Member organizations", len(report.members), Kind.COUNT),
         Fact("Sites served", report.sites, Kind.COUNT),
-        Fact("Total charged to members", report.spend_cents, Kind.MONEY),
-        Fact("Cost if each member had bought alone", report.standalone_cents, Kind.MONEY),
+        Fact("Total charged to members", report.charged_cents, Kind.MONEY),
+        Fact("Refunded for short deliveries", report.refund_cents, Kind.MONEY),
+        Fact("Spend (charged less refunds)", report.spend_cents, Kind.MONEY),
+        Fact("Cost if each member had bought alone what it received", report.standalone_cents, Kind.MONEY),
         Fact("Savings", report.savings_cents, Kind.MONEY),
         Fact("Savings %", report.savings_percent, Kind.PERCENT),
     ]
     if alone:
         facts.append(Fact("Members who could not have bought alone", len(alone), Kind.COUNT))
-        facts.append(Fact("Charged to those members", sum(m.spend_cents for m in alone), Kind.MONEY))
+        facts.append(Fact("Spend of those members", sum(m.spend_cents for m in alone), Kind.MONEY))
     return facts
 
 
@@ -116,15 +135,16 @@ def summary_document(report: SpendReport, *, now: datetime | None = None) -> Doc
         tables.append(_cycle_table(report))
     return Document(title=f"Savings from pooled purchasing: {report.scope_label}",
                     subtitle=report.period.label, facts=_headline(report), tables=tables,
-                    notes=[METHODOLOGY, SOURCES, _stamp(now)], generated_at=now,
+                    notes=[METHODOLOGY, SHORTAGES, SOURCES, _stamp(now)], generated_at=now,
                     filename=f"savings-summary-{slug(report.scope_label)}-{slug(report.period.label)}")
 
 
 def spend_document(report: SpendReport, *, now: datetime | None = None) -> Document:
     """The whole spend report: members, categories, vendors (and cycles for a year)."""
     facts = _headline(report) + [
-        Fact("Goods", report.goods_cents, Kind.MONEY),
+        Fact("Goods delivered", report.goods_cents, Kind.MONEY),
         Fact("Delivery fees", report.fees_cents, Kind.MONEY),
+        Fact("Not delivered (goods and fees, at the orders' prices)", report.short_cents, Kind.MONEY),
         Fact("Volume discount reached", report.discount_cents, Kind.MONEY)]
     if report.adjustment_cents:
         facts.append(Fact("Fair-split adjustment", report.adjustment_cents, Kind.MONEY))
@@ -136,15 +156,17 @@ def spend_document(report: SpendReport, *, now: datetime | None = None) -> Docum
          for c in report.categories])
     vendors = Table("By vendor", (
         Column("Vendor", width=28), Column("Goods", Kind.MONEY, 14), Column("Delivery fees", Kind.MONEY, 14),
-        Column("Total", Kind.MONEY, 14), Column("Volume discount", Kind.MONEY, 14)),
-        [[v.name, v.goods_cents, v.fees_cents, v.total_cents, v.discount_cents] for v in report.vendors],
+        Column("Total", Kind.MONEY, 14), Column("Volume discount", Kind.MONEY, 14),
+        Column("Not delivered", Kind.MONEY, 14)),
+        [[v.name, v.goods_cents, v.fees_cents, v.total_cents, v.discount_cents, v.short_cents]
+         for v in report.vendors],
         ["Total", report.goods_cents, report.fees_cents, report.goods_cents + report.fees_cents,
-         report.discount_cents])
+         report.discount_cents, report.short_cents])
     tables = [_member_table(report), categories, vendors]
     if report.period.year is not None:
         tables.append(_cycle_table(report))
     return Document(title=f"Spend and savings: {report.scope_label}", subtitle=report.period.label,
-                    facts=facts, tables=tables, notes=[METHODOLOGY, DISCOUNT_NOTE, SOURCES, _stamp(now)],
+                    facts=facts, tables=tables, notes=[METHODOLOGY, SHORTAGES, DISCOUNT_NOTE, SOURCES, _stamp(now)],
                     generated_at=now,
                     filename=f"spend-{slug(report.scope_label)}-{slug(report.period.label)}")
 

@@ -8,6 +8,12 @@ still in play (waiting or approved), goods from the plan's lines, fees from its 
 Savings are measured per member, against that member buying alone (the optimizer's
 standalone cost). By category and vendor the report shows the *volume discount* instead:
 what the same packs cost at each offer's first-tier price, minus what the pooled plan pays.
+
+Short deliveries: spend is what was charged less the refunds for what did not arrive
+(``services.refunds``, the payout job's own computation), and savings are measured on what was
+received: a member's cost alone is reduced in the proportion its spend was (the standalone cost
+of the shortfall removed pro rata). By category and vendor, the goods, packs, first-tier cost
+and fees that did not arrive are taken out (``services.shortages``).
 """
 
 from __future__ import annotations
@@ -35,9 +41,13 @@ from marketplace.models import (
     ShareStatus,
     User,
 )
+from marketplace.payments import money
+from marketplace.services import refunds
 from marketplace.services.scope import get_scoped, scoped_select, visible
+from marketplace.services.shortages import shortfalls
 
 REPORTED = (CycleStatus.PUBLISHED, CycleStatus.FINALIZED, CycleStatus.ORDERED, CycleStatus.DELIVERED)
+ORDERED = (CycleStatus.FINALIZED, CycleStatus.ORDERED, CycleStatus.DELIVERED)  # with purchase orders
 COUNTED_SHARES = (ShareStatus.PENDING, ShareStatus.APPROVED)
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
@@ -73,17 +83,31 @@ class Period:
         return [c for c in self.cycles if c.status in REPORTED and c.published_run_id is not None]
 
 
-@dataclass
-class MemberRow:
-    """One member over the period. ``standalone_cents`` sums the cycles where the member could
-    have bought alone, ``comparable_cents`` what it was charged in those same cycles."""
+@dataclass(kw_only=True)
+class Figures:
+    """Spend and savings of shares: ``charged_cents`` their cost, ``refund_cents`` what came back
+    for goods not delivered, ``spend_cents`` the rest. ``standalone_cents`` sums the cost alone
+    of what was received in the shares where the member could have bought alone,
+    ``comparable_cents`` the spend of those same shares."""
 
-    member_id: int
-    name: str
-    spend_cents: int = 0
+    charged_cents: int = 0
+    refund_cents: int = 0
     comparable_cents: int = 0
     standalone_cents: int | None = None
-    cycles: int = 0
+
+    def add_share(self, cost_cents: int, standalone_cents: int | None, refund_cents: int) -> None:
+        """Count one share; its cost alone shrinks in the proportion its spend did (half up)."""
+        self.charged_cents += cost_cents
+        self.refund_cents += refund_cents
+        if standalone_cents is not None:
+            spent = cost_cents - refund_cents
+            self.comparable_cents += spent
+            alone = money.scale(standalone_cents, spent, cost_cents) if refund_cents else standalone_cents
+            self.standalone_cents = (self.standalone_cents or 0) + alone
+
+    @property
+    def spend_cents(self) -> int:
+        return self.charged_cents - self.refund_cents
 
     @property
     def savings_cents(self) -> int | None:
@@ -95,8 +119,19 @@ class MemberRow:
 
 
 @dataclass
+class MemberRow(Figures):
+    """One member over the period (``cycles``: how many of its shares count)."""
+
+    member_id: int
+    name: str
+    cycles: int = 0
+
+
+@dataclass
 class BreakdownRow:
-    """Goods of one category or vendor: pooled cost, cost at first-tier prices, fees."""
+    """Goods of one category or vendor that were delivered (or are still to be): pooled cost,
+    cost at first-tier prices, fees; ``short_cents`` what did not arrive (goods and fees, at
+    the order's prices), already taken out of the others."""
 
     key: int
     name: str
@@ -104,6 +139,7 @@ class BreakdownRow:
     base_cents: int = 0
     fees_cents: int = 0
     packs: int = 0
+    short_cents: int = 0
 
     @property
     def total_cents(self) -> int:
@@ -119,19 +155,8 @@ class BreakdownRow:
 
 
 @dataclass
-class CycleRow:
+class CycleRow(Figures):
     cycle: Cycle
-    spend_cents: int = 0
-    comparable_cents: int = 0
-    standalone_cents: int | None = None
-
-    @property
-    def savings_cents(self) -> int | None:
-        return None if self.standalone_cents is None else self.standalone_cents - self.comparable_cents
-
-    @property
-    def savings_percent(self) -> Decimal | None:
-        return percent(self.savings_cents, self.standalone_cents)
 
 
 @dataclass
@@ -150,7 +175,21 @@ class SpendReport:
 
     @property
     def spend_cents(self) -> int:
+        """Charged less refunded: what the members pay for what they received."""
         return sum(m.spend_cents for m in self.members)
+
+    @property
+    def charged_cents(self) -> int:
+        return sum(m.charged_cents for m in self.members)
+
+    @property
+    def refund_cents(self) -> int:
+        return sum(m.refund_cents for m in self.members)
+
+    @property
+    def short_cents(self) -> int:
+        """Goods and fees that did not arrive, at the orders' prices."""
+        return sum(v.short_cents for v in self.vendors)
 
     @property
     def comparable_cents(self) -> int:
@@ -188,8 +227,9 @@ class SpendReport:
 
     @property
     def adjustment_cents(self) -> int:
-        """Charges minus goods and fees: cost moved between members by the fair split (so that
-        nobody pays more than alone); zero over the whole alliance."""
+        """Spend minus goods and fees: cost moved between members by the fair split (so that
+        nobody pays more than alone); zero over the whole alliance, except that a refund follows
+        what the member paid for the goods rather than their list price."""
         return self.spend_cents - self.goods_cents - self.fees_cents
 
     @property
@@ -260,6 +300,7 @@ def build_report(session: Session, actor: User, period: Period) -> SpendReport:
     _add_shares(session, actor, report, run_ids)
     _add_lines(session, actor, report, run_ids)
     _add_fees(session, actor, report, run_ids)
+    _take_out_undelivered(session, report)
     return report
 
 
@@ -274,15 +315,14 @@ def _add_shares(session: Session, actor: User, report: SpendReport, run_ids: lis
                            MemberShare.status.in_(COUNTED_SHARES))
              .options(joinedload(MemberShare.member)))
     members: dict[int, MemberRow] = {}
-    by_cycle = {c.id: CycleRow(c) for c in report.period.reported_cycles}
+    by_cycle = {c.id: CycleRow(cycle=c) for c in report.period.reported_cycles}
+    refunded = refunds.member_refunds(session, [(c.id, c.published_run_id) for c in report.period.reported_cycles
+                                                if c.status in ORDERED and c.published_run_id is not None])
     for share in session.scalars(query):
-        row = members.setdefault(share.member_id, MemberRow(share.member_id, share.member.name))
-        cycle_row = by_cycle[share.cycle_id]
-        for target in (row, cycle_row):
-            target.spend_cents += share.cost_cents
-            if share.standalone_cents is not None:
-                target.comparable_cents += share.cost_cents
-                target.standalone_cents = (target.standalone_cents or 0) + share.standalone_cents
+        row = members.setdefault(share.member_id, MemberRow(member_id=share.member_id, name=share.member.name))
+        refund = refunded.get((share.cycle_id, share.member_id), 0)
+        for target in (row, by_cycle[share.cycle_id]):
+            target.add_share(share.cost_cents, share.standalone_cents, refund)
         row.cycles += 1
     report.members = sorted(members.values(), key=lambda m: m.name.lower())
     report.cycles = list(by_cycle.values())
@@ -328,3 +368,23 @@ def _add_fees(session: Session, actor: User, report: SpendReport, run_ids: list[
             report.vendors.append(row)
         row.fees_cents += int(fees or 0)
 
+
+
+def _take_out_undelivered(session: Session, report: SpendReport) -> None:
+    """Take what did not arrive out of the categories and vendors (the report's members only)."""
+    cycle_ids = [c.id for c in report.period.reported_cycles if c.status in ORDERED]
+    categories = {row.key: row for row in report.categories}
+    vendors = {row.key: row for row in report.vendors}
+    for short in shortfalls(session, cycle_ids, {m.member_id for m in report.members}):
+        vendor = vendors.get(short.vendor_id)
+        if vendor is None:
+            continue  # an order of no vendor of the plan (not one this product made)
+        vendor.short_cents += short.amount_cents
+        if short.category_id is None:
+            vendor.fees_cents -= short.amount_cents
+            continue
+        for row in (vendor, categories.get(short.category_id)):
+            if row is not None:
+                row.goods_cents -= short.amount_cents
+                row.base_cents -= short.base_cents
+                row.packs -= short.packs

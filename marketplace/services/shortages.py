@@ -2,7 +2,8 @@
 
 :func:`shortages_for_cycle` is the payments' entry point: one :class:`Shortage` per purchase
 order line delivered short (its ``shortage_cents``, recorded when the delivery was reported) and
-one per delivery that brought nothing at all (its delivery fee).
+one per delivery that brought nothing at all (its delivery fee). A cancelled order delivers
+nothing: each of its lines and fees counts whole.
 """
 
 from __future__ import annotations
@@ -11,13 +12,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import select
+from sqlalchemy import and_, select, union
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace.models import (
     Cycle,
     DeliveryStatus,
+    Item,
+    OfferTier,
     Organization,
+    POStatus,
     PurchaseOrder,
     PurchaseOrderLine,
     Role,
@@ -63,16 +67,61 @@ def shortages_for_cycle(session: Session, cycle_id: int) -> list[Shortage]:
     out = []
     for po in pos:
         delivery_of = {d.site_id: d for d in po.deliveries}
+        cancelled = po.status is POStatus.CANCELLED
         for line in po.lines:
-            if line.shortage_packs:
+            packs, cents = (line.packs, line.amount_cents) if cancelled else (line.shortage_packs, line.shortage_cents)
+            if packs:
                 out.append(Shortage("goods", po.id, po.number, po.vendor_id, line.member_id, line.site_id,
-                                    delivery_of[line.site_id].id, line.id, line.item_id, line.shortage_packs,
-                                    line.shortage_cents))
+                                    delivery_of[line.site_id].id, line.id, line.item_id, packs, cents))
         for d in po.deliveries:
             site_lines = [x for x in po.lines if x.site_id == d.site_id]
-            if d.status is DeliveryStatus.SHORT and d.fee_cents and all(x.received_packs == 0 for x in site_lines):
+            nothing = cancelled or (d.status is DeliveryStatus.SHORT and all(x.received_packs == 0 for x in site_lines))
+            if d.fee_cents and nothing:
                 out.append(Shortage("delivery_fee", po.id, po.number, po.vendor_id, d.member_id, d.site_id, d.id,
                                     None, None, 0, d.fee_cents))
+    return out
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """One shortage for the reports: the vendor's goods of a category that did not arrive
+    (``category_id`` None: a delivery fee), at the order's prices (``amount_cents``) and at the
+    offer's first-tier price (``base_cents``)."""
+
+    vendor_id: int
+    category_id: int | None
+    packs: int
+    amount_cents: int
+    base_cents: int
+
+
+def cycles_with_shortages(session: Session, cycle_ids: list[int]) -> set[int]:
+    """Which of these cycles have anything not delivered (one query: most have nothing)."""
+    if not cycle_ids:
+        return set()
+    lines = (select(PurchaseOrder.cycle_id).join(PurchaseOrderLine, PurchaseOrderLine.purchase_order_id == PurchaseOrder.id)
+             .where(PurchaseOrder.cycle_id.in_(cycle_ids), PurchaseOrderLine.shortage_packs > 0))
+    cancelled = select(PurchaseOrder.cycle_id).where(PurchaseOrder.cycle_id.in_(cycle_ids),
+                                                     PurchaseOrder.status == POStatus.CANCELLED)
+    return set(session.scalars(union(lines, cancelled)))
+
+
+def shortfalls(session: Session, cycle_ids: list[int], member_ids: set[int]) -> list[Shortfall]:
+    """The shortages of these cycles' orders for these members (a trusted read)."""
+    short = cycles_with_shortages(session, cycle_ids)
+    found = [s for cycle_id in cycle_ids if cycle_id in short
+             for s in shortages_for_cycle(session, cycle_id) if s.member_id in member_ids]
+    line_ids = [s.line_id for s in found if s.line_id is not None]
+    lines = {line_id: (category_id, price) for line_id, category_id, price in session.execute(
+        select(PurchaseOrderLine.id, Item.category_id, OfferTier.price)
+        .join(Item, Item.id == PurchaseOrderLine.item_id)
+        .join(OfferTier, and_(OfferTier.offer_id == PurchaseOrderLine.offer_id, OfferTier.position == 1))
+        .where(PurchaseOrderLine.id.in_(line_ids)))} if line_ids else {}
+    out = []
+    for s in found:
+        category_id, price = lines[s.line_id] if s.line_id is not None else (None, Decimal(0))
+        base = int((price * s.shortage_packs * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        out.append(Shortfall(s.vendor_id, category_id, s.shortage_packs, s.amount_cents, base))
     return out
 
 

@@ -10,7 +10,7 @@ from flask_login import login_required
 from marketplace.models import Role
 from marketplace.services import reports, sales_reports
 from marketplace.services.exports import money_label, percent_text
-from marketplace.services.report_documents import METHODOLOGY, export_report
+from marketplace.services.report_documents import METHODOLOGY, SHORTAGES, export_report
 from marketplace.services.reports import SpendReport
 from marketplace.web.charts import bar_chart
 from marketplace.web.helpers import actor, db
@@ -64,7 +64,7 @@ def _spend_page(report: SpendReport, **where: Any) -> str:
         bar_chart("spend-by-vendor", "Spend by vendor", [(v.name, v.total_cents) for v in report.vendors]),
     ] if not report.is_empty else []
     return render_template("reports/spend.html", report=report, charts=charts, methodology=METHODOLOGY,
-                           **where, **_helpers())
+                           shortages_note=SHORTAGES, **where, **_helpers())
 
 
 @bp.get(f"/reports/cycles/<id:cycle_id>/{FILE}")

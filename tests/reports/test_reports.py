@@ -26,16 +26,21 @@ def test_hub_cycle_report_adds_up_to_the_cent(session, rw):
     members = by_name(report.members)
     assert set(members) == {"SECRET-Member-X", "Member Y"}, "rejected and superseded shares do not count"
     x, y = members["SECRET-Member-X"], members["Member Y"]
-    assert (x.spend_cents, x.standalone_cents, x.savings_cents, x.savings_percent) == (17800, 20000, 2200, Decimal("11.0"))
+    # X's 2 packs short on PO-2026-0001 (31.92 at the order's prices) come back in proportion to
+    # what X paid vendor V: 178.00 of the 184.60 ordered, so 30.78; its cost alone shrinks alike.
+    assert (x.charged_cents, x.refund_cents, x.spend_cents) == (17800, 3078, 14722)
+    assert (x.standalone_cents, x.savings_cents, x.savings_percent) == (16542, 1820, Decimal("11.0"))
     assert (y.spend_cents, y.standalone_cents, y.savings_cents, y.savings_percent) == (13630, 14000, 370, Decimal("2.6"))
-    assert (report.spend_cents, report.standalone_cents, report.savings_cents) == (31430, 34000, 2570)
-    assert report.savings_percent == Decimal("7.6")
-    assert report.goods_cents == 28930 and report.fees_cents == 2500
-    assert report.adjustment_cents == 0, "over the alliance, charges are exactly goods plus fees"
+    assert (report.charged_cents, report.refund_cents, report.spend_cents) == (31430, 3078, 28352)
+    assert (report.standalone_cents, report.savings_cents, report.savings_percent) == (30542, 2190, Decimal("7.2"))
+    assert (report.goods_cents, report.fees_cents, report.short_cents) == (28930 - 3192, 2500, 3192)
+    assert report.charged_cents == report.goods_cents + report.fees_cents + report.short_cents, \
+        "over the alliance, charges are exactly goods plus fees, delivered or not"
+    assert report.adjustment_cents == 3192 - 3078, "refunds follow what X paid, not the list price"
     food = by_name(report.categories)["Food"]
-    assert (food.goods_cents, food.base_cents, food.discount_cents) == (28930, 31536, 2606)
+    assert (food.goods_cents, food.base_cents, food.discount_cents) == (25738, 31536 - 3192, 2606)
     vendor = by_name(report.vendors)["SECRET-Vendor-V"]
-    assert (vendor.goods_cents, vendor.fees_cents, vendor.total_cents) == (28930, 2500, 31430)
+    assert (vendor.goods_cents, vendor.fees_cents, vendor.total_cents, vendor.short_cents) == (25738, 2500, 28238, 3192)
     assert report.sites == 2
 
 
@@ -43,9 +48,10 @@ def test_director_sees_only_their_member(session, rw):
     report = reports.cycle_report(session, rw.world.dx, rw.march.id)
     assert not report.is_alliance and report.scope_label == "SECRET-Member-X"
     assert [m.name for m in report.members] == ["SECRET-Member-X"]
-    assert report.spend_cents == 17800 and report.savings_cents == 2200
-    assert report.goods_cents == 17950 and report.fees_cents == 0
-    assert report.adjustment_cents == -150, "the fair split moved 1.50 of X's cost onto Y"
+    assert (report.charged_cents, report.spend_cents, report.savings_cents) == (17800, 14722, 1820)
+    assert (report.goods_cents, report.fees_cents, report.short_cents) == (17950 - 3192, 0, 3192)
+    assert report.charged_cents - report.goods_cents - report.short_cents == -150, \
+        "the fair split moved 1.50 of X's cost onto Y"
     assert report.sites == 1
     other = reports.cycle_report(session, rw.world.dy, rw.march.id)
     assert [m.name for m in other.members] == ["Member Y"] and other.fees_cents == 2500
@@ -54,11 +60,12 @@ def test_director_sees_only_their_member(session, rw):
 def test_year_report_counts_cycles_with_a_published_plan(session, rw):
     report = reports.year_report(session, rw.world.hub, 2026)
     assert [c.cycle.name for c in report.cycles] == ["SECRET-Cycle", "April cycle"]
-    assert report.spend_cents == 41430
-    assert report.standalone_cents == 34000 and report.comparable_cents == 31430
-    assert report.savings_cents == 2570 and report.savings_percent == Decimal("7.6")
+    assert (report.charged_cents, report.refund_cents, report.spend_cents) == (41430, 3078, 38352)
+    assert report.standalone_cents == 30542 and report.comparable_cents == 28352
+    assert report.savings_cents == 2190 and report.savings_percent == Decimal("7.2")
     x = by_name(report.members)["SECRET-Member-X"]
-    assert (x.cycles, x.spend_cents, x.comparable_cents, x.savings_cents) == (2, 27800, 17800, 2200)
+    assert (x.cycles, x.spend_cents, x.comparable_cents, x.savings_cents) == (2, 24722, 14722, 1820)
+    assert sum(c.spend_cents for c in report.cycles) == report.spend_cents
     assert by_name(report.vendors)["Vendor W"].total_cents == 10000
     april = report.cycles[1]
     assert april.spend_cents == 10000 and april.standalone_cents is None and april.savings_cents is None

@@ -33,20 +33,20 @@ def test_hub_sees_the_alliance(rw, make_client):
     assert "SECRET-Cycle" in index and "April cycle" in index and "May cycle" not in index
     assert "/reports/years/2026" in index
     march = page(hub, f"/reports/cycles/{rw.march.id}")
-    for text in ("$314.30", "$340.00", "$25.70", "7.6 %", "SECRET-Member-X", "Member Y", "SECRET-Vendor-V",
-                 "against each member buying alone"):
+    for text in ("$314.30", "$30.78", "$283.52", "$305.42", "$21.90", "7.2 %", "SECRET-Member-X", "Member Y",
+                 "SECRET-Vendor-V", "against each member buying alone", "Short deliveries."):
         assert text in march, text
     assert "SECRET-Member-R" not in march, "a rejected share is not in the report"
     assert march.count("<svg") >= 3, "savings per member, spend by category and by vendor are drawn"
     year = page(hub, "/reports/years/2026")
-    assert "$414.30" in year and "April cycle" in year
+    assert "$414.30" in year and "$383.52" in year and "April cycle" in year
     april = page(hub, f"/reports/cycles/{rw.april.id}")
     assert "cannot buy alone" in april and "left out of the savings total" in april
 
 
 def test_directors_see_their_member_only(rw, make_client):
     dx = page(make_client(rw.world.dx), f"/reports/cycles/{rw.march.id}")
-    assert "$178.00" in dx and "$22.00" in dx and "Fair-split adjustment" in dx and "-$1.50" in dx
+    assert "$178.00" in dx and "$147.22" in dx and "$18.20" in dx and "Fair-split adjustment" in dx and "-$0.36" in dx
     assert "Member Y" not in dx and "$136.30" not in dx
     dy = page(make_client(rw.world.dy), f"/reports/cycles/{rw.march.id}")
     assert "Member Y" in dy and "SECRET-Member-X" not in dy
@@ -100,8 +100,9 @@ def test_csv_exports_neutralise_formulas_and_keep_money_numeric(session, rw, mak
         assert "'" + evil in cells and evil not in cells
     rows = read_csv(hub.get(f"/reports/cycles/{rw.march.id}/savings-summary.csv"))
     member_y = next(row for row in rows if row and row[0] == "'" + EVIL_MEMBER)
-    assert member_y[2:6] == ["136.30", "140.00", "3.70", "2.6"], "money stays a plain number"
-    assert ["Savings", "25.70"] in rows and ["Savings %", "7.6"] in rows
+    assert member_y[2:8] == ["136.30", "0.00", "136.30", "140.00", "3.70", "2.6"], "money stays a plain number"
+    assert ["Savings", "21.90"] in rows and ["Savings %", "7.2"] in rows
+    assert ["Refunded for short deliveries", "30.78"] in rows and ["Spend (charged less refunds)", "283.52"] in rows
     assert any("solving the same order for each member alone" in row[0] for row in rows if row)
 
 
@@ -136,7 +137,7 @@ def test_pdf_summary_downloads(session, rw, make_client):
 
 def test_director_summary_has_only_their_member(rw, make_client):
     rows = read_csv(make_client(rw.world.dx).get("/reports/years/2026/savings-summary.csv"))
-    names = {row[0] for row in rows if len(row) == 6}
+    names = {row[0] for row in rows if len(row) == 8}
     assert names == {"Member", "SECRET-Member-X", "Total", "Cycle", "SECRET-Cycle", "April cycle"}
     assert ["Member", "SECRET-Member-X"] in rows
 

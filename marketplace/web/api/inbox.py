@@ -23,15 +23,16 @@ def spend_json(report: SpendReport) -> dict[str, Any]:
         "cycle_id": report.period.cycle.id if report.period.cycle else None,
         "scope": report.scope_label, "alliance": report.alliance_name,
         "cycles": [{"id": c.cycle.id, "name": c.cycle.name, "delivery_on": serialize.when(c.cycle.delivery_on),
-                    "charged": money(c.spend_cents), "standalone": money(c.standalone_cents),
+                    **_figures(c), "standalone": money(c.standalone_cents),
                     "savings": money(c.savings_cents), "savings_percent": pct(c.savings_percent)}
                    for c in report.cycles],
-        "totals": {"charged": money(report.spend_cents), "standalone": money(report.standalone_cents),
+        "totals": {**_figures(report), "standalone": money(report.standalone_cents),
                    "savings": money(report.savings_cents), "savings_percent": pct(report.savings_percent),
                    "goods": money(report.goods_cents), "fees": money(report.fees_cents),
                    "volume_discount": money(report.discount_cents), "adjustment": money(report.adjustment_cents),
+                   "not_delivered": money(report.short_cents),
                    "sites": report.sites},
-        "members": [{"id": m.member_id, "name": m.name, "cycles": m.cycles, "charged": money(m.spend_cents),
+        "members": [{"id": m.member_id, "name": m.name, "cycles": m.cycles, **_figures(m),
                      "standalone": money(m.standalone_cents), "savings": money(m.savings_cents),
                      "savings_percent": pct(m.savings_percent)} for m in report.members],
         "categories": [_breakdown(c) for c in report.categories],
@@ -39,10 +40,15 @@ def spend_json(report: SpendReport) -> dict[str, Any]:
     }
 
 
+def _figures(row: Any) -> dict[str, Any]:
+    """Charged, refunded for short deliveries, and spend (charged less refunded)."""
+    return {"charged": money(row.charged_cents), "refunded": money(row.refund_cents), "spend": money(row.spend_cents)}
+
+
 def _breakdown(row: Any) -> dict[str, Any]:
     return {"id": row.key, "name": row.name, "goods": money(row.goods_cents), "fees": money(row.fees_cents),
             "at_first_tier": money(row.base_cents), "volume_discount": money(row.discount_cents),
-            "packs": row.packs}
+            "packs": row.packs, "not_delivered": money(row.short_cents)}
 
 
 def sales_json(report: SalesReport) -> dict[str, Any]:

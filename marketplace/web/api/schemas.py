@@ -68,7 +68,9 @@ _LINE_FIELDS: dict[str, S] = {
     "quantity": NUMBER_IN, "max_unit_price": nullable(NUMBER_IN), "avoided_vendor_ids": IDS,
     "note": {"type": "string", "maxLength": 500}}
 _BREAKDOWN = obj({"id": INT, "name": STRING, "goods": MONEY, "fees": MONEY, "at_first_tier": MONEY,
-                  "volume_discount": MONEY, "packs": INT})
+                  "volume_discount": MONEY, "packs": INT, "not_delivered": MONEY})
+#: Charged, refunded for short deliveries, spend (charged less refunded).
+_FIGURES: dict[str, S] = {"charged": MONEY, "refunded": MONEY, "spend": MONEY}
 _SALES_ROW = obj({"id": INT, "name": STRING, "packs": INT, "goods": MONEY, "fees": MONEY, "shortage": MONEY})
 _PO_FIELDS: dict[str, S] = {
     "id": INT, "number": STRING, "cycle_id": INT, "vendor_id": INT, "vendor_name": STRING, "status": PO_STATUS,
@@ -245,13 +247,13 @@ SCHEMAS: dict[str, S] = {
         "kind": enum("spend"), "period": STRING, "year": INT_OR_NULL, "cycle_id": INT_OR_NULL, "scope": STRING,
         "alliance": STRING,
         "cycles": {"type": "array", "items": obj({
-            "id": INT, "name": STRING, "delivery_on": DATE, "charged": MONEY, "standalone": MONEY_OR_NULL,
+            "id": INT, "name": STRING, "delivery_on": DATE, **_FIGURES, "standalone": MONEY_OR_NULL,
             "savings": MONEY_OR_NULL, "savings_percent": DECIMAL_OR_NULL})},
-        "totals": obj({"charged": MONEY, "standalone": MONEY_OR_NULL, "savings": MONEY_OR_NULL,
+        "totals": obj({**_FIGURES, "standalone": MONEY_OR_NULL, "savings": MONEY_OR_NULL,
                        "savings_percent": DECIMAL_OR_NULL, "goods": MONEY, "fees": MONEY, "volume_discount": MONEY,
-                       "adjustment": MONEY, "sites": INT}),
+                       "adjustment": MONEY, "not_delivered": MONEY, "sites": INT}),
         "members": {"type": "array", "items": obj({
-            "id": INT, "name": STRING, "cycles": INT, "charged": MONEY, "standalone": MONEY_OR_NULL,
+            "id": INT, "name": STRING, "cycles": INT, **_FIGURES, "standalone": MONEY_OR_NULL,
             "savings": MONEY_OR_NULL, "savings_percent": DECIMAL_OR_NULL})},
         "categories": {"type": "array", "items": _BREAKDOWN},
         "vendors": {"type": "array", "items": _BREAKDOWN}}),
