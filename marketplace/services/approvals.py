@@ -326,11 +326,19 @@ def finalize_cycle(session: Session, actor: User, cycle_id: int, *, now: datetim
 
 def finalize_problems(session: Session, cycle: Cycle) -> list[str]:
     """Why the published cycle cannot be finalized yet (empty: it can)."""
-    shares = current_shares(session, cycle)
+    return share_problems(current_shares(session, cycle), organization_names(session, cycle))
+
+
+def organization_names(session: Session, cycle: Cycle) -> dict[int, str]:
+    """The name of each organization of the cycle's alliance, by id (one query, no id list)."""
+    return dict(session.execute(select(Organization.id, Organization.name)
+                                .where(Organization.alliance_id == cycle.alliance_id)).all())
+
+
+def share_problems(shares: list[MemberShare], names: dict[int, str]) -> list[str]:
+    """What keeps these shares from being finalized: none, rejections, decisions not made."""
     if not shares:
         return ["The published plan has no member shares."]
-    names = dict(session.execute(select(Organization.id, Organization.name)
-                                 .where(Organization.id.in_([s.member_id for s in shares]))).all())
     problems = []
     for share in shares:
         name = names.get(share.member_id, f"Member {share.member_id}")

@@ -3,29 +3,39 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session, joinedload
 
 from marketplace.db import utcnow
-from marketplace.errors import ConflictError
+from marketplace.errors import ConflictError, NotFoundError
 from marketplace.models import (
     Cycle,
+    Item,
     MemberShare,
+    Offer,
     OptimizationRun,
     Organization,
     PlanDelivery,
     PlanLine,
     Role,
     ShareStatus,
+    Site,
     User,
 )
-from marketplace.services.approvals import current_shares, finalize_problems, require_decidable
+from marketplace.services.approvals import (
+    current_shares,
+    organization_names,
+    require_decidable,
+    share_problems,
+)
 from marketplace.services.plan_figures import alone_price, load_run_instance, percent
-from marketplace.services.scope import get_scoped, require_role, scoped_select
+from marketplace.services.scope import get_scoped, require_role, scoped_select, visible
 
 
 @dataclass(frozen=True)
@@ -90,36 +100,43 @@ class ShareDetail:
 
 def share_detail(session: Session, actor: User, share_id: int, *, now: datetime | None = None) -> ShareDetail:
     """A share with each line (pooled and alone prices), its fees and the share it replaced."""
-    share = get_scoped(session, actor, MemberShare, share_id)
-    lines = list(session.scalars(scoped_select(actor, PlanLine, PlanLine.run_id == share.run_id,
-                                               PlanLine.member_id == share.member_id)
-                                 .options(joinedload(PlanLine.site), joinedload(PlanLine.item),
-                                          joinedload(PlanLine.offer), joinedload(PlanLine.vendor))))
-    drops = list(session.scalars(scoped_select(actor, PlanDelivery, PlanDelivery.run_id == share.run_id,
-                                               PlanDelivery.member_id == share.member_id)
-                                 .options(joinedload(PlanDelivery.site), joinedload(PlanDelivery.vendor))))
+    share = session.scalar(scoped_select(actor, MemberShare, MemberShare.id == share_id).options(
+        joinedload(MemberShare.member), joinedload(MemberShare.run), joinedload(MemberShare.cycle)))
+    if share is None:
+        raise NotFoundError()
+    mine = (PlanLine.run_id == share.run_id, PlanLine.member_id == share.member_id)
+    # Columns, not objects: a member's share has a hundred lines or more, each with four names.
+    lines = session.execute(
+        select(PlanLine.offer_id, Site.name, Item.name, Item.unit, Organization.name, Offer.vendor_sku, PlanLine.packs,
+               PlanLine.quantity, PlanLine.tier_position, PlanLine.unit_price, PlanLine.amount_cents)
+        .join(Site, Site.id == PlanLine.site_id).join(Item, Item.id == PlanLine.item_id)
+        .join(Offer, Offer.id == PlanLine.offer_id).join(Organization, Organization.id == PlanLine.vendor_id)
+        .where(visible(actor, PlanLine), *mine)).all()
+    fees = session.execute(
+        select(Site.name, Organization.name, PlanDelivery.fee_cents)
+        .join(Site, Site.id == PlanDelivery.site_id).join(Organization, Organization.id == PlanDelivery.vendor_id)
+        .where(visible(actor, PlanDelivery), PlanDelivery.run_id == share.run_id,
+               PlanDelivery.member_id == share.member_id)).all()
     why_not = ""
     try:
         require_decidable(share, share.cycle, now or utcnow())
     except ConflictError as error:
         why_not = error.message
     return ShareDetail(share, share.member, share.run.number, _share_lines(share.run, lines),
-                       sorted((ShareFee(d.site.name, d.vendor.name, d.fee_cents) for d in drops),
-                              key=lambda f: (f.site.lower(), f.vendor.lower())),
+                       sorted((ShareFee(*fee) for fee in fees), key=lambda f: (f.site.lower(), f.vendor.lower())),
                        _previous(session, share), not why_not, why_not, _current(session, share))
 
 
-def _share_lines(run: OptimizationRun, lines: list[PlanLine]) -> list[ShareLine]:
+def _share_lines(run: OptimizationRun, lines: Sequence[Row[Any]]) -> list[ShareLine]:
     instance = load_run_instance(run)
     member_packs: dict[int, int] = defaultdict(int)
     for x in lines:
         member_packs[x.offer_id] += x.packs
     rows = []
-    for x in lines:
-        offer = instance.offer_by_id.get(f"o{x.offer_id}") if instance else None
-        rows.append(ShareLine(x.site.name, x.item.name, x.item.unit, x.vendor.name, x.offer.vendor_sku, x.packs,
-                              x.quantity, x.tier_position, x.unit_price,
-                              alone_price(offer, member_packs[x.offer_id]) if offer else None, x.amount_cents))
+    for offer_id, site, item, unit, vendor, sku, packs, quantity, tier, price, amount in lines:
+        offer = instance.offer_by_id.get(f"o{offer_id}") if instance else None
+        rows.append(ShareLine(site, item, unit, vendor, sku, packs, quantity, tier, price,
+                              alone_price(offer, member_packs[offer_id]) if offer else None, amount))
     return sorted(rows, key=lambda r: (r.site.lower(), r.item.lower(), r.vendor.lower()))
 
 
@@ -197,10 +214,8 @@ def approval_board(session: Session, actor: User, cycle_id: int, *, now: datetim
     require_role(actor, Role.HUB_MANAGER)
     shares = current_shares(session, cycle)
     run = cycle.published_run
-    ids = {s.member_id for s in shares} | set(run.excluded_member_ids if run else [])
     users = {s.decided_by_id for s in shares if s.decided_by_id}
-    names = dict(session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(ids)))
-                 .all()) if ids else {}
+    names = organization_names(session, cycle)
     people = dict(session.execute(select(User.id, User.name).where(User.id.in_(users))).all()) if users else {}
     previous = _previous_costs(session, cycle.id, shares)
     rows = [BoardRow(s, names.get(s.member_id, ""), people.get(s.decided_by_id or 0, ""), previous.get(s.id))
@@ -213,4 +228,4 @@ def approval_board(session: Session, actor: User, cycle_id: int, *, now: datetim
     passed = cycle.approval_deadline_at is not None and now >= cycle.approval_deadline_at
     return ApprovalBoard(cycle, run, rows, sorted(names[m] for m in (run.excluded_member_ids if run else [])
                                                   if m in names),
-                         newer, finalize_problems(session, cycle) if shares else [], passed, counts)
+                         newer, share_problems(shares, names) if shares else [], passed, counts)
