@@ -7,6 +7,7 @@ app). The vendor confirms, then marks it shipped. The vendor, the site's directo
 reports each site's delivery: packs received per line; what is missing is recorded on the line
 (``shortage_packs``, ``shortage_cents``) and listed by ``services.shortages.shortages_for_cycle``
 (re-exported here) for the payments to refund. A delivery reported on a confirmed PO marks it shipped too (the goods came).
+A report is corrected through ``services.delivery_corrections``.
 """
 
 from __future__ import annotations
@@ -258,29 +259,19 @@ def report_delivery(session: Session, actor: User, delivery_id: int, received: M
     """Report what arrived at one site: packs received per PO line id (missing packs become the
     line's shortage). The vendor, the site's director or the hub may report; once."""
     now = now or utcnow()
-    delivery = get_scoped(session, actor, SiteDelivery, delivery_id)
-    po = delivery.purchase_order
-    session.refresh(po, with_for_update=True)
-    session.refresh(delivery)
-    lines = delivery_lines(session, delivery)
-    counts = _check_received(lines, received)
+    delivery, po, lines = lock_delivery(session, actor, delivery_id)
+    counts = check_received(lines, received)
     if len(note) > 500:
         raise ValidationError(field_errors={"note": "Use at most 500 characters."})
     if delivery.status is not DeliveryStatus.PENDING:
         if all(line.received_packs == counts[line.id] for line in lines):
             return delivery  # the same report twice
         raise ConflictError(f"This delivery was already reported ({delivery.status.label.lower()}, "
-                            f"{delivery.received_at:%b %d, %Y}): a report cannot be changed.")
+                            f"{delivery.received_at:%b %d, %Y}): correct the report instead.")
     _require_receivable(po, delivery)
     if po.status is POStatus.CONFIRMED:
         po.status, po.shipped_at = POStatus.SHIPPED, now
-    shortages = {}
-    for line in lines:
-        line.received_packs, line.shortage_packs = counts[line.id], line.packs - counts[line.id]
-        line.shortage_cents = shortage_amount(line, line.shortage_packs)
-        if line.shortage_packs:
-            shortages[line.id] = {"packs": line.shortage_packs, "cents": line.shortage_cents}
-    delivery.status = DeliveryStatus.SHORT if shortages else DeliveryStatus.RECEIVED
+    shortages = record_counts(delivery, lines, counts)
     delivery.received_at, delivery.received_by_id, delivery.note = now, actor.id, " ".join(note.split())
     session.flush()
     _close_if_complete(session, po, now)
@@ -305,7 +296,31 @@ def _notify_shortage(session: Session, po: PurchaseOrder, delivery: SiteDelivery
            body, f"/deliveries/{delivery.id}")
 
 
-def _check_received(lines: list[PurchaseOrderLine], received: Mapping[int, int | None]) -> dict[int, int]:
+def lock_delivery(session: Session, actor: User, delivery_id: int
+                  ) -> tuple[SiteDelivery, PurchaseOrder, list[PurchaseOrderLine]]:
+    """The delivery ``actor`` may see, its order held under its row lock (one report at a time)."""
+    delivery = get_scoped(session, actor, SiteDelivery, delivery_id)
+    po = delivery.purchase_order
+    session.refresh(po, with_for_update=True)
+    session.refresh(delivery)
+    return delivery, po, delivery_lines(session, delivery)
+
+
+def record_counts(delivery: SiteDelivery, lines: list[PurchaseOrderLine], counts: Mapping[int, int]
+                  ) -> dict[int, dict[str, int]]:
+    """Packs received per line: what is missing becomes the line's shortage, the delivery short
+    or received. Returns the shortages by line id (packs and cents)."""
+    shortages = {}
+    for line in lines:
+        line.received_packs, line.shortage_packs = counts[line.id], line.packs - counts[line.id]
+        line.shortage_cents = shortage_amount(line, line.shortage_packs)
+        if line.shortage_packs:
+            shortages[line.id] = {"packs": line.shortage_packs, "cents": line.shortage_cents}
+    delivery.status = DeliveryStatus.SHORT if shortages else DeliveryStatus.RECEIVED
+    return shortages
+
+
+def check_received(lines: list[PurchaseOrderLine], received: Mapping[int, int | None]) -> dict[int, int]:
     errors, counts = {}, {}
     for line in lines:
         value = received.get(line.id)

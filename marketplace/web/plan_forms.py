@@ -55,21 +55,29 @@ class RerunForm(Form):
     include_undecided = BooleanField("Also leave out the members who did not answer by the deadline")
 
 
-class DeliveryFormBase(Form):
-    note = StringField("Note (what was wrong, who signed)", validators=[Optional(), Length(max=500)])
-
+class CountsForm(Form):
     def received(self) -> dict[int, int | None]:
         return {int(name[5:]): field.data for name, field in self._fields.items() if name.startswith("line_")}
 
 
-def delivery_form(lines: list[PurchaseOrderLine], **kwargs: Any) -> DeliveryFormBase:
+class DeliveryFormBase(CountsForm):
+    note = StringField("Note (what was wrong, who signed)", validators=[Optional(), Length(max=500)])
+
+
+class CorrectionFormBase(CountsForm):
+    reason = TextAreaField("What was wrong with the first count?", validators=[
+        InputRequired(message="Say what was wrong with the first count: the other side and the hub read it."),
+        Length(max=500, message="Use at most 500 characters.")])
+
+
+def delivery_form(lines: list[PurchaseOrderLine], *, correcting: bool = False, **kwargs: Any) -> CountsForm:
     """A form with one "packs received" field per line (``line_<id>``), filled with the packs
-    ordered."""
+    ordered (``correcting``: with the packs reported, and a reason to give)."""
     fields = {f"line_{line.id}": WholeNumberField(
-        f"Packs received of {line.item.name}", default=line.packs,
+        f"Packs received of {line.item.name}", default=line.received_packs if correcting else line.packs,
         validators=[InputRequired(message="Enter the packs received (0 if none came)."),
                     NumberRange(min=0, max=line.packs,
                                 message=f"Enter 0 to {line.packs}: {line.packs} packs were ordered.")])
         for line in lines}
-    form_class = type("DeliveryForm", (DeliveryFormBase,), fields)
+    form_class = type("DeliveryForm", (CorrectionFormBase if correcting else DeliveryFormBase,), fields)
     return form_class(**kwargs)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response as BaseResponse
 
-from marketplace.errors import ValidationError
+from marketplace.errors import ConflictError, ValidationError
 from marketplace.models import Role
-from marketplace.services import cycles, po_documents, shortages
+from marketplace.services import cycles, delivery_corrections, po_documents, shortages
 from marketplace.services import purchase_orders as orders
 from marketplace.services.scope import require_role
 from marketplace.web.forms import ConfirmForm
@@ -90,7 +90,8 @@ def delivery(delivery_id: int) -> BaseResponse | tuple[str, int]:
     form = delivery_form(view.lines)
     if form.validate_on_submit():
         try:
-            done = orders.report_delivery(db(), actor(), delivery_id, form.received(), note=form.note.data or "")
+            done = orders.report_delivery(db(), actor(), delivery_id, form.received(),
+                                          note=form.note.data or "")
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -98,4 +99,30 @@ def delivery(delivery_id: int) -> BaseResponse | tuple[str, int]:
             flash(f"Delivery to {done.site.name} recorded" + (f" with {short} pack(s) short." if short else "."),
                   "success")
             return redirect(url_for("purchase_orders.delivery", delivery_id=done.id))
-    return render_template("purchase_orders/delivery.html", v=view, form=form), 422 if form.errors else 200
+    window = delivery_corrections.correction_window(db(), actor(), view.delivery)
+    return render_template("purchase_orders/delivery.html", v=view, form=form, window=window), \
+        422 if form.errors else 200
+
+
+@bp.route("/deliveries/<id:delivery_id>/correct", methods=["GET", "POST"])
+@login_required
+def correct(delivery_id: int) -> BaseResponse | tuple[str, int]:
+    """Correct a delivery report (the vendor and the site's director until the payout, the hub)."""
+    found, lines, window = delivery_corrections.correctable(db(), actor(), delivery_id)
+    form, problem = delivery_form(lines, correcting=True), "" if window.allowed else window.why_not
+    if window.allowed and form.validate_on_submit():
+        try:
+            done = delivery_corrections.correct_delivery(db(), actor(), delivery_id, form.received(),
+                                                         reason=form.reason.data or "")
+        except ValidationError as error:
+            apply_errors(form, error)
+        except ConflictError as error:  # nothing was stored: the form keeps what was typed
+            problem = error.message
+            found, lines, window = delivery_corrections.correctable(db(), actor(), delivery_id)
+        else:
+            flash(f"The delivery to {done.site.name} was corrected; the other side and the hub were told.",
+                  "success")
+            return redirect(url_for("purchase_orders.delivery", delivery_id=done.id))
+    status = 422 if form.errors else (409 if problem and request.method == "POST" else 200)
+    return render_template("purchase_orders/correct.html", d=found, lines=lines, form=form, window=window,
+                           problem=problem), status

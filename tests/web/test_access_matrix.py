@@ -206,6 +206,7 @@ CASES: dict[str, Case] = {
     "purchase_orders.confirm": Case(po, None, HUB_OUTSIDERS, po_secret),
     "purchase_orders.ship": Case(po, None, HUB_OUTSIDERS, po_secret),
     "purchase_orders.delivery": Case(delivery, "dx", OUTSIDERS, lambda w: w.site_x.name),
+    "purchase_orders.correct": Case(delivery, "dx", OUTSIDERS, lambda w: w.site_x.name),
 }
 def mine_of(w: World) -> PersonalObjects:
     """Director X's notification and API token, member X's share and vendor V's offer and PO

@@ -75,3 +75,36 @@ def test_refused_steps_say_why_and_change_nothing(session, world, pos, make_clie
     assert all(x.received_packs is None for x in p.lines)
     again = hub.post(f"/cycles/{pw.cycle.id}/purchase-orders/send")
     assert "already sent" in hub.get(again.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_miscounted_delivery_is_corrected_from_its_page(session, world, pos, make_client):
+    pw, p, u = pos
+    hub, vendor, dx = make_client(world.hub), make_client(pw.vendor_p_user), make_client(world.dx)
+    assert hub.post(f"/cycles/{pw.cycle.id}/purchase-orders/send").status_code == 302
+    assert vendor.post(f"/purchase-orders/{p.id}/confirm").status_code == 302
+    drop = next(d for d in p.deliveries if d.site_id == world.site_x.id)
+    lines = [x for x in p.lines if x.site_id == world.site_x.id]
+    milk = next(x for x in lines if x.item_id == pw.milk.id)
+    before = dx.get(f"/deliveries/{drop.id}/correct").get_data(as_text=True)
+    assert "not been reported yet" in before and "Save the correction" not in before
+    counts = {f"line_{x.id}": str(x.packs - (3 if x is milk else 0)) for x in lines}
+    assert dx.post(f"/deliveries/{drop.id}", counts).status_code == 302
+    page = vendor.get(f"/deliveries/{drop.id}").get_data(as_text=True)
+    assert "Correct this report" in page
+    form = vendor.get(f"/deliveries/{drop.id}/correct").get_data(as_text=True)
+    assert f'name="line_{milk.id}"' in form and f'value="{milk.packs - 3}"' in form, "filled with the reported count"
+    assert "never taken back from the member" in form
+    fixed = {**counts, f"line_{milk.id}": str(milk.packs)}
+    missing_reason = vendor.post(f"/deliveries/{drop.id}/correct", fixed)
+    assert missing_reason.status_code == 422 and "Say what was wrong" in missing_reason.get_data(as_text=True)
+    session.expire_all()
+    assert milk.shortage_packs == 3, "nothing stored"
+    done = vendor.post(f"/deliveries/{drop.id}/correct", {**fixed, "reason": "Three packs were on the cart"})
+    assert done.status_code == 302
+    shown = vendor.get(done.headers["Location"]).get_data(as_text=True)
+    assert "was corrected" in shown and "Three packs were on the cart" in shown
+    session.expire_all()
+    assert milk.shortage_packs == 0 and drop.corrected_by_id == pw.vendor_p_user.id
+    assert make_client(world.dy).get(f"/deliveries/{drop.id}/correct").status_code == 404
+    assert make_client(pw.vendor_u_user).post(f"/deliveries/{drop.id}/correct",
+                                              {**fixed, "reason": "x"}).status_code == 404
