@@ -287,7 +287,8 @@ def _demo_payments(config: Config, host: str, port: int, stripe_port: int | None
         _wait_for_port(stripe_port, process)
         click.echo(f"Payments: test mode, through the Stripe emulator on http://127.0.0.1:{stripe_port}\n")
         yield replace(config, stripe_api_key="sk_test_demo", stripe_api_base=f"http://127.0.0.1:{stripe_port}",
-                      stripe_webhook_secret=secret)
+                      stripe_webhook_secret=secret, stripe_publishable_key="pk_test_demo",
+                      stripe_js_url=f"http://127.0.0.1:{stripe_port}/v3/")  # the emulator's Stripe.js double
     finally:
         signal.signal(signal.SIGTERM, previous)
         process.terminate()

@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 ENVIRONMENTS = ("development", "testing", "production")
 _WEAK_KEYS = {"changeme", "secret", "dev", "development", "password", "secret-key", "secretkey"}
@@ -33,6 +34,8 @@ class Config:
     stripe_api_key: str | None = None
     stripe_api_base: str | None = None
     stripe_webhook_secret: str | None = None
+    stripe_publishable_key: str | None = None
+    stripe_js_url: str = "https://js.stripe.com/v3/"
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_user: str | None = None
@@ -80,6 +83,7 @@ class Config:
             raise ConfigError(f"SECRET_KEY is too weak: use at least {_MIN_KEY_LENGTH} random characters")
         if config.max_content_length <= 0:
             raise ConfigError("MAX_CONTENT_LENGTH must be a positive number of bytes")
+        check_stripe_js(config)
         return config
 
     def flask_settings(self) -> dict[str, Any]:
@@ -98,6 +102,21 @@ class Config:
             "WTF_CSRF_SSL_STRICT": self.is_production,
             **dict(self.extra),
         }
+
+
+def check_stripe_js(config: Config) -> None:
+    """Stripe.js comes over HTTPS (plain HTTP only from this machine: the test emulator), and
+    the publishable key is of the same mode (test or live) as the secret key."""
+    url = urlsplit(config.stripe_js_url)
+    loopback = url.scheme == "http" and url.hostname in ("127.0.0.1", "localhost", "::1")
+    if not (url.scheme == "https" or loopback) or not url.hostname:
+        raise ConfigError(f"STRIPE_JS_URL must be an https:// address, not {config.stripe_js_url!r}")
+    key = config.stripe_publishable_key
+    if key and not key.startswith(("pk_test_", "pk_live_")):
+        raise ConfigError("STRIPE_PUBLISHABLE_KEY must be a publishable key (pk_test_... or pk_live_...)")
+    secret = config.stripe_api_key or ""
+    if key and secret and ("_test_" in key) != ("_test_" in secret):
+        raise ConfigError("STRIPE_PUBLISHABLE_KEY and STRIPE_API_KEY must both be test keys or both live keys")
 
 
 def is_weak_secret(key: str) -> bool:

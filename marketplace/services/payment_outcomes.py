@@ -78,6 +78,8 @@ def apply_intent(session: Session, payment_id: int, intent: dict[str, Any], *, a
     if status == "requires_payment_method" and error:
         charge = _object_id(error.get("charge")) or charge
     attempt = _find_attempt(attempts, attempt_id, request_key, charge)
+    if attempt is None and charge and status in ("succeeded", "processing", "requires_payment_method"):
+        attempt = _browser_attempt(session, payment, attempts, intent, charge)
     if status == "succeeded":
         _decide(attempt, AttemptStatus.SUCCEEDED, charge)
         _mark_paid(session, payment, charge or "")
@@ -90,6 +92,26 @@ def apply_intent(session: Session, payment_id: int, intent: dict[str, Any], *, a
             _tell_member(session, payment, attempt)
     _refresh_status(session, payment, attempts)
     return f"payment {payment.status.value}"
+
+
+def _browser_attempt(session: Session, payment: SharePayment, attempts: list[PaymentAttempt],
+                     intent: dict[str, Any], charge_id: str) -> PaymentAttempt:
+    """An attempt made in the director's browser (Stripe.js confirmed the intent with what
+    was typed there): recorded when its outcome first arrives, known by its charge, so the
+    page's report, the webhook and reconciliation all find the same one."""
+    error = intent.get("last_payment_error") or {}
+    method = intent.get("payment_method") if intent.get("status") != "requires_payment_method" else None
+    method = method or error.get("payment_method") or ""
+    method_id = _object_id(method) or ""
+    kind = method.get("type") if isinstance(method, dict) else None
+    kind = kind or ("us_bank_account" if intent.get("status") == "processing" else "card")
+    attempt = PaymentAttempt(payment_id=payment.id, number=len(attempts) + 1,
+                             idempotency_key=f"{ledger.key_base(payment)}:browser-{charge_id}"[:120],
+                             method_type=kind[:20], payment_method=method_id[:100])
+    session.add(attempt)
+    attempts.append(attempt)
+    session.flush()
+    return attempt
 
 
 def fail_attempt(session: Session, payment_id: int, attempt_id: int, code: str, message: str, *,

@@ -223,7 +223,7 @@ def pay_share(session: Session, actor: User, gateway: StripeGateway | None, shar
 def _choose_attempt(session: Session, actor: User, share: MemberShare, payment_method: str,
                     method_type: str) -> int:
     """Commit the payment and the attempt to send (a new one, or the one already under way)."""
-    payment = _payment_for(session, share)
+    payment = payment_for(session, share)
     if payment.status is PaymentStatus.PAID:
         session.rollback()
         raise ConflictError("This share is paid already.")
@@ -248,7 +248,7 @@ def _choose_attempt(session: Session, actor: User, share: MemberShare, payment_m
     return attempt.id
 
 
-def _payment_for(session: Session, share: MemberShare) -> SharePayment:
+def payment_for(session: Session, share: MemberShare) -> SharePayment:
     """The share's payment, locked (made on the first try, at the fee in force then)."""
     found = session.scalar(select(SharePayment.id).where(SharePayment.share_id == share.id))
     if found is None:
@@ -278,14 +278,12 @@ def drive_attempt(session: Session, gateway: StripeGateway, attempt_id: int) -> 
     payment = attempt.payment
     payment_id, intent_id, key, method = payment.id, payment.payment_intent_id, attempt.idempotency_key, \
         attempt.payment_method
-    create = dict(amount=payment.amount_cents, currency=payment.currency, metadata=intent_metadata(payment),
-                  transfer_group=transfer_group(payment.cycle_id),
-                  description=f"{payment.cycle.name}: share of {payment.member.name}")
+    create = intent_params(payment)
     session.commit()
     try:
         if intent_id is None:
             intent_id = gateway.create_payment_intent(payment.intent_key, **create)["id"]  # type: ignore[arg-type]
-            _store_intent(session, payment_id, intent_id)
+            store_intent(session, payment_id, intent_id)
         intent = gateway.confirm_payment_intent(key, intent_id, method)
     except StripeUnavailableError:
         session.rollback()
@@ -308,7 +306,7 @@ def _refused(session: Session, attempt_id: int, error: StripeRefusedError) -> Sh
     return session.get_one(SharePayment, attempt.payment_id)
 
 
-def _store_intent(session: Session, payment_id: int, intent_id: str) -> None:
+def store_intent(session: Session, payment_id: int, intent_id: str) -> None:
     payment = lock_payment(session, payment_id)
     if payment.payment_intent_id is None:
         payment.payment_intent_id = intent_id
@@ -334,6 +332,13 @@ def resume_payment(session: Session, gateway: StripeGateway, payment_id: int) ->
         apply_intent(session, payment.id, intent, attempt_id=None)
         session.commit()
     return session.get_one(SharePayment, payment_id)
+
+
+def intent_params(payment: SharePayment) -> dict[str, Any]:
+    """What the share's PaymentIntent is created with (always the same: its key is stored)."""
+    return dict(amount=payment.amount_cents, currency=payment.currency, metadata=intent_metadata(payment),
+                transfer_group=transfer_group(payment.cycle_id),
+                description=f"{payment.cycle.name}: share of {payment.member.name}")
 
 
 def transfer_group(cycle_id: int) -> str:

@@ -3,11 +3,14 @@ out and reconciles; and Stripe's webhook, the one POST without a CSRF token (it 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import (
     Blueprint,
     current_app,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -15,7 +18,7 @@ from flask import (
 )
 from flask_login import login_required
 from werkzeug.wrappers import Response
-from wtforms import RadioField, StringField
+from wtforms import HiddenField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
@@ -24,11 +27,18 @@ from marketplace.models import Role
 from marketplace.payments import money
 from marketplace.payments.errors import PaymentsError, StripeUnavailableError, WebhookSignatureError
 from marketplace.payments.gateway import StripeGateway, require_gateway
-from marketplace.services import payment_events, payments, payouts, reconciliation, vendor_accounts
+from marketplace.services import (
+    card_payments,
+    payment_events,
+    payments,
+    payouts,
+    reconciliation,
+    vendor_accounts,
+)
 from marketplace.services.scope import require_role
 from marketplace.web.forms import ConfirmForm, Form
 from marketplace.web.helpers import actor, apply_errors, db
-from marketplace.web.security import csrf
+from marketplace.web.security import csrf, stripe_js_policy
 
 bp = Blueprint("payments", __name__)
 EXTENSION = "sharedbuy.payments"
@@ -46,6 +56,13 @@ class PayForm(Form):
 class LivePayForm(Form):
     payment_method = StringField("Saved payment method (pm_...)", validators=[
         DataRequired(message="Enter the id of a saved payment method."), Length(max=100)])
+
+
+class BrowserPayForm(Form):
+    """What the pay page's script posts once Stripe.js confirmed the share's PaymentIntent."""
+
+    payment_intent = HiddenField(validators=[DataRequired(message="The payment did not start: try again."),
+                                             Length(max=100)])
 
 
 class FeeForm(Form):
@@ -70,17 +87,43 @@ def index() -> str:
     return render_template("payments/index.html", bills=bills, money=money)
 
 
-@bp.get("/payments/shares/<id:share_id>")
-@login_required
-def share(share_id: int) -> str:
+@dataclass(frozen=True)
+class CardEntry:
+    """Stripe.js on the pay page: its address and the publishable key (None: not configured)."""
+
+    js_url: str
+    publishable_key: str
+
+
+def card_entry() -> CardEntry | None:
+    config = current_app.extensions["sharedbuy.config"]
+    if gateway() is None or not config.stripe_publishable_key:
+        return None
+    return CardEntry(config.stripe_js_url, config.stripe_publishable_key)
+
+
+def _share_page(share_id: int, *, form: Form | None = None, status: int = 200) -> Response:
     bill = payments.get_bill(db(), actor(), share_id)
     entries = payments.payment_entries(db(), actor(), bill.payment) if bill.payment else []
-    return render_template("payments/share.html", bill=bill, entries=entries, form=_pay_form(), money=money)
+    card = card_entry()
+    response = make_response(render_template(
+        "payments/share.html", bill=bill, entries=entries, form=form or _pay_form(), card=card,
+        card_form=BrowserPayForm(formdata=None), money=money), status)
+    if card is not None and bill.can_pay:
+        response.headers["Content-Security-Policy"] = stripe_js_policy(card.js_url)
+    return response
+
+
+@bp.get("/payments/shares/<id:share_id>")
+@login_required
+def share(share_id: int) -> Response:
+    return _share_page(share_id)
 
 
 @bp.post("/payments/shares/<id:share_id>/pay")
 @login_required
-def pay(share_id: int) -> Response | tuple[str, int]:
+def pay(share_id: int) -> Response:
+    """Pay with a saved payment method (in test mode, one of Stripe's test methods)."""
     bill = payments.get_bill(db(), actor(), share_id)
     form = _pay_form()
     if form.validate_on_submit():
@@ -91,7 +134,31 @@ def pay(share_id: int) -> Response | tuple[str, int]:
         else:
             flash(*_paid_message(payment))
             return redirect(url_for("payments.share", share_id=bill.share.id))
-    return render_template("payments/share.html", bill=bill, entries=[], form=form, money=money), 422
+    return _share_page(share_id, form=form, status=422)
+
+
+@bp.post("/payments/shares/<id:share_id>/intent")
+@login_required
+def intent(share_id: int) -> Response:
+    """For the pay page's script (JSON; the CSRF token in ``X-CSRFToken``): the client secret
+    of the share's PaymentIntent, for Stripe.js to confirm with the card typed in the page."""
+    started = card_payments.start_browser_payment(db(), actor(), gateway(), share_id)
+    return jsonify(payment_intent=started.payment_intent, client_secret=started.client_secret,
+                   amount_cents=started.amount_cents, currency=started.currency)
+
+
+@bp.post("/payments/shares/<id:share_id>/confirmed")
+@login_required
+def confirmed(share_id: int) -> Response:
+    """Stripe.js has confirmed the PaymentIntent in the page: record what Stripe says of it."""
+    share_id = payments.get_bill(db(), actor(), share_id).share.id  # a foreign share is not found
+    form = BrowserPayForm()
+    if not form.validate_on_submit():
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("payments.share", share_id=share_id))
+    payment = card_payments.record_browser_payment(db(), actor(), gateway(), share_id, form.payment_intent.data or "")
+    flash(*_paid_message(payment))
+    return redirect(url_for("payments.share", share_id=share_id))
 
 
 def _paid_message(payment: payments.SharePayment) -> tuple[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, jsonify, redirect, request, session, url_for
 from flask_login import LoginManager
@@ -16,18 +17,23 @@ from marketplace.models import User
 from marketplace.services import accounts
 from marketplace.web.helpers import wants_json
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CSP_DIRECTIVES = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+CONTENT_SECURITY_POLICY = "; ".join(f"{name} {value}" for name, value in CSP_DIRECTIVES.items())
+STRIPE_JS_ORIGIN = "https://js.stripe.com"
+#: What Stripe.js itself talks to besides its own origin (Stripe's CSP guide): its API, and the
+#: frames of bank authentication.
+STRIPE_JS_COMPANIONS = {"connect-src": "https://api.stripe.com", "frame-src": "https://hooks.stripe.com"}
 SESSION_KEY = "sid"
 csrf = CSRFProtect()
 
@@ -67,6 +73,22 @@ class LoginThrottle:
     def succeeded(self, address: str, email: str) -> None:
         with self._lock:
             self._failures.pop(self._keys(address, email)[0][0], None)
+
+
+def stripe_js_policy(js_url: str) -> str:
+    """The policy of a page that loads Stripe.js from ``js_url``: the site's own, plus that
+    origin for the script, its frames (the card fields) and its requests; with Stripe's own
+    Stripe.js, also Stripe's API and authentication frames. Nothing else."""
+    parts = urlsplit(js_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    extra = {"script-src": origin, "frame-src": origin, "connect-src": origin}
+    if origin == STRIPE_JS_ORIGIN:
+        extra = {name: " ".join([value, STRIPE_JS_COMPANIONS[name]]) if name in STRIPE_JS_COMPANIONS else value
+                 for name, value in extra.items()}
+    directives = {**CSP_DIRECTIVES, "frame-src": "'self'"}
+    for name, value in extra.items():
+        directives[name] = f"{directives[name]} {value}"
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
 
 
 def register_security(app: Flask, config: Config) -> None:

@@ -325,6 +325,8 @@ pay_secret = lambda w: payments_of(w).cycle.name  # noqa: E731
 CASES.update({
     "payments.share": Case(pay_share, "dx", OUTSIDERS, pay_secret),
     "payments.pay": Case(pay_share, None, OUTSIDERS, pay_secret),
+    "payments.intent": Case(pay_share, None, OUTSIDERS, pay_secret),
+    "payments.confirmed": Case(pay_share, None, OUTSIDERS, pay_secret),
     "payments.cycle": Case(pay_cycle, "hub", CYCLE_OUTSIDERS, pay_secret),
     "payments.reconcile": Case(pay_cycle, None, CYCLE_OUTSIDERS, pay_secret),
     "payments.pay_out": Case(pay_cycle, None, CYCLE_OUTSIDERS, pay_secret),
