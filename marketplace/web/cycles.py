@@ -115,7 +115,7 @@ def site_lines(cycle_id: int, site_id: int) -> Response | tuple[str, int]:
     lines = demand.list_site_lines(db(), actor(), cycle.id, site.id)
     return render_template("cycles/site_lines.html", cycle=cycle, site=site, lines=lines, form=form,
                            frozen=cycles.lines_frozen(cycle), confirm=ConfirmForm(),
-                           vendors=dict(needs.vendor_choices(db(), actor()))), 422 if form.errors else 200
+                           vendors=dict(form.avoided_vendor_ids.choices)), 422 if form.errors else 200
 
 
 @bp.route("/cycles/lines/<id:line_id>/edit", methods=["GET", "POST"])

@@ -6,7 +6,8 @@ import re
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, PasswordField, StringField
+from markupsafe import Markup, escape
+from wtforms import EmailField, IntegerField, PasswordField, StringField, widgets
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -47,8 +48,31 @@ class WholeNumberField(IntegerField):
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+class Select(widgets.Select):
+    """WTForms' select writing each plain option directly: its generic attribute writer, once
+    per option, was a third of the CPU of a page offering an alliance's items. Same HTML."""
+
+    @classmethod
+    def render_option(cls, choice: Any, **kwargs: Any) -> Markup:
+        if kwargs or choice.render_kw or isinstance(choice.value, bool):
+            return super().render_option(choice, **kwargs)
+        selected = "selected " if choice.selected else ""
+        return Markup(f'<option {selected}value="{escape(choice.value)}">'  # noqa: S704 (escaped)
+                      f"{escape(choice.label or choice.value)}</option>")
+
+
+_SELECTS = {False: Select(), True: Select(multiple=True)}
+
+
 class Form(FlaskForm):
-    """Base form: text with control characters (NUL...) is refused next to its field."""
+    """Base form: text with control characters (NUL...) is refused next to its field; selects
+    render through :class:`Select`."""
+
+    class Meta(FlaskForm.Meta):
+        def render_field(self, field: Any, render_kw: dict[str, Any]) -> Markup:
+            if type(field.widget) is widgets.Select:
+                field.widget = _SELECTS[field.widget.multiple]
+            return super().render_field(field, render_kw)
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)

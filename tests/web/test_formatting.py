@@ -30,3 +30,22 @@ def test_the_template_modules_export_them_under_the_macro_names(app):
         cycles = app.jinja_env.get_template("cycles/_macros.html").module
     assert plans.money(-250) == cycles.money(-250) == "-$2.50"
     assert cycles.price(Decimal("3")) == "$3.00" and plans.pct(None) == "—"
+
+
+def test_selects_render_as_wtforms_does(app):
+    from wtforms import SelectField, SelectMultipleField, widgets
+    from wtforms.fields.choices import SelectChoice as C
+
+    from marketplace.web.forms import Form
+
+    class Choices(Form):
+        one = SelectField("One", coerce=int, choices=[C(1, 'Milk "whole" <1 gal>'), C(2, "Apples & pears")])
+        many = SelectMultipleField("Many", coerce=int, choices=[C(3, "Vendor A"), C(4, "Vendor B")])
+
+    with app.test_request_context("/"):
+        form = Choices(data={"one": 2, "many": [4]})
+        for field, reference in ((form.one, widgets.Select()), (form.many, widgets.Select(multiple=True))):
+            fast = str(field(class_="input"))
+            assert fast == str(reference(field, class_="input"))
+            assert "<option selected value=" in fast
+        assert "&lt;1 gal&gt;" in str(form.one())
