@@ -5,7 +5,7 @@ scaled to four weeks), closes it, runs the optimizer and watches the progress ba
 two directors approve and one rejects, saying why; the hub re-runs without the member who
 said no and publishes again; the approvals asked again are given; the hub finalizes and sends
 the purchase orders; a vendor confirms, ships and reports a site's delivery, one line short; the
-hub's report of the cycle shows the plan's savings. Screenshots of the main pages are saved
+hub's report of the cycle shows the plan's savings on what was received. Screenshots of the main pages are saved
 in test-artifacts/.
 """
 
@@ -273,5 +273,6 @@ def check_the_report(b: Browser, cycle_url: str, savings: Decimal) -> None:
     assert money(shortage.locator("tfoot").inner_text()) > 0
     b.nav("Reports")
     b.follow(b.page.get_by_role("link", name=CYCLE).first)
-    assert b.stat("saved") == savings
+    assert 0 < b.stat("saved") <= savings, "the plan's savings, on what was received"
+    assert "refunded for short deliveries" in b.page.locator(".stat").first.inner_text()
     b.shot("hub-cycle-report")

@@ -80,7 +80,10 @@ def check_delivered(session, cycle):
     assert [s.amount_cents for s in shortages.shortages_for_cycle(session, cycle.id)] == [short[0].shortage_cents]
     hub = session.scalars(select(User).where(User.role == Role.HUB_MANAGER)).one()
     report = reports.cycle_report(session, hub, cycle.id)
-    assert report.savings_cents == cycle.published_run.savings_cents > 0
+    run = cycle.published_run
+    assert report.charged_cents == run.total_cents and report.refund_cents > 0
+    assert report.spend_cents == run.total_cents - report.refund_cents, "the short line is not spent"
+    assert 0 < report.savings_cents <= run.savings_cents, "savings on what was received"
 
 
 def check_waiting(session, cycle):
