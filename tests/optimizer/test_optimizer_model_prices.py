@@ -125,3 +125,40 @@ def test_one_delivery_costs_what_the_rules_give(price, packs, free_over, min_ord
     assert plan.status == "optimal"
     assert plan.total_cost == Decimal(total)
     assert check_plan(inst, plan.to_json()) == []
+
+
+# One site of the 300-site load benchmark (bench/load/seed.py), shrunk to its deliveries from
+# one vendor whose floor value is exactly 400.00 (399.99999999999994 summed in floats). Its
+# standalone solve failed the optimizer's own check: "the model prices the plan at 450.0900
+# but the rules give 415.09" (the 35.00 fee counted although free delivery is reached).
+SEED_LINES = [  # offer, pack size, discount, tiers, packs
+    ("o2", 4, "all_units", [(1, "14.94"), (10, "14.36")], 15),
+    ("o3", 4, "all_units", [(1, "14.33"), (20, "13.71"), (80, "12.77")], 4),
+    ("o30", 12, "all_units", [(1, "26.39"), (20, "24.99"), (80, "24.17")], 1),
+    ("o31", 12, "all_units", [(1, "19.93"), (5, "19.09"), (25, "17.78")], 1),
+    ("o54", 40, "all_units", [(1, "23.02"), (10, "22.17")], 2),
+    ("o55", 3, "all_units", [(1, "1.9"), (20, "1.8"), (80, "1.76")], 1),
+    ("o78", 25, "all_units", [(1, "31.01"), (10, "29.77")], 1),
+    ("o97", 2, "all_units", [(1, "4.87"), (20, "4.6"), (80, "4.32")], 2),
+    ("o99", 2, "incremental", [(1, "3.68"), (10, "3.53")], 2),
+]
+
+
+def test_a_seed_site_at_exactly_its_free_delivery_threshold_pays_no_fee():
+    inst = load_instance({
+        "version": 1, "members": [{"id": "m1"}],
+        "sites": [{"id": "s1", "member": "m1", "region": "55706"}],
+        "items": [{"id": f"i-{o}"} for o, *_ in SEED_LINES],
+        "vendors": [{"id": "v1", "delivery_fee": "35.00", "free_delivery_over": "400.00",
+                     "min_order": "150.00"}],
+        "offers": [{"id": o, "vendor": "v1", "item": f"i-{o}", "pack_size": size,
+                    "discount": kind, "tiers": [{"min_packs": m, "price": p} for m, p in tiers]}
+                   for o, size, kind, tiers, _ in SEED_LINES],
+        "demands": [{"site": "s1", "item": f"i-{o}", "quantity": size * packs}
+                    for o, size, _, _, packs in SEED_LINES],
+        "options": {"max_overbuy_fraction": 0}})  # the demands allow exactly these packs
+    plan = solve(inst, SolveOptions(time_limit_s=10, explain=False))
+    assert plan.packs == {("s1", o): packs for o, *_, packs in SEED_LINES}
+    assert [(d.floor_value, d.fee) for d in evaluate(inst, plan.packs).deliveries.values()] == [
+        (Decimal("400.00"), 0)]
+    assert plan.total_cost == Decimal("415.09")
