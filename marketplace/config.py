@@ -97,6 +97,9 @@ class Config:
             "SESSION_COOKIE_SECURE": self.is_production,
             "SESSION_COOKIE_NAME": "sharedbuy_session",
             "PERMANENT_SESSION_LIFETIME": self.session_lifetime_s,
+            # A login ends at a fixed time (its server-side session's expiry): re-signing and
+            # re-sending the cookie on every response would not extend it.
+            "SESSION_REFRESH_EACH_REQUEST": False,
             "WTF_CSRF_ENABLED": True,
             "WTF_CSRF_TIME_LIMIT": self.session_lifetime_s,
             "WTF_CSRF_SSL_STRICT": self.is_production,

@@ -6,8 +6,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from marketplace.db import utcnow
@@ -28,6 +29,7 @@ from marketplace.models import (
 )
 from marketplace.services import passwords
 from marketplace.services.audit import record_event, snapshot
+from marketplace.services.notifications import unread_count_column
 from marketplace.services.scope import get_scoped, require_role
 
 
@@ -62,15 +64,35 @@ def log_in(session: Session, email: str, password: str, *, lifetime_s: int) -> L
 
 def load_session_user(session: Session, user_id: int, token: str | None) -> User | None:
     """The user of a live login session, or None (ended, expired, unknown, inactive)."""
+    login = load_login(session, user_id, token)
+    return login.user if login else None
+
+
+@dataclass(frozen=True)
+class Login:
+    user: User
+    unread_notifications: int  # the bell's number when the login was read
+
+
+def load_login(session: Session, user_id: int, token: str | None) -> Login | None:
+    """:func:`load_session_user` with the user's unread notifications, in one query that is
+    built once (every page needs both; building the query cost more than running it)."""
     if not token:
         return None
-    query = (select(User).join(LoginSession, LoginSession.user_id == User.id)
-             .where(User.id == user_id, LoginSession.token_hash == _token_hash(token),
-                    LoginSession.ended_at.is_(None), LoginSession.expires_at > utcnow())
-             # every page needs them (is_active, scoping, the header): one query, not three
-             .options(joinedload(User.organization).joinedload(Organization.alliance)))
-    user = session.scalar(query)
-    return user if user is not None and user.is_active else None
+    row = session.execute(_login_query(), {"user_id": user_id, "token_hash": _token_hash(token),
+                                           "now": utcnow()}).first()
+    if row is None or not row[0].is_active:
+        return None
+    return Login(row[0], row[1])
+
+
+@cache
+def _login_query() -> Select[tuple[User, int]]:
+    return (select(User, unread_count_column()).join(LoginSession, LoginSession.user_id == User.id)
+            .where(User.id == bindparam("user_id"), LoginSession.token_hash == bindparam("token_hash"),
+                   LoginSession.ended_at.is_(None), LoginSession.expires_at > bindparam("now"))
+            # every page needs them (is_active, scoping, the header): one query, not three
+            .options(joinedload(User.organization).joinedload(Organization.alliance)))
 
 
 def log_out(session: Session, token: str | None) -> None:

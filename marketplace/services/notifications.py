@@ -23,7 +23,7 @@ import smtplib
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, event, func, select, update
+from sqlalchemy import Engine, ScalarSelect, event, func, or_, select, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -215,6 +215,17 @@ def unread_count(session: Session, actor: User) -> int:
     """How many of the actor's notifications are unread (the bell's number)."""
     return session.scalar(select(func.count(Notification.id)).where(
         visible(actor, Notification), Notification.read_at.is_(None))) or 0
+
+
+def unread_count_column() -> ScalarSelect[int]:
+    """:func:`unread_count` as a column of the users row it is selected with, so the login
+    query brings the bell's number. Its condition is the notifications' scope rule (the
+    user's own, and its organization's) written on the row's columns; a test keeps the two
+    the same."""
+    return (select(func.count(Notification.id))
+            .where(or_(Notification.user_id == User.id, Notification.organization_id == User.organization_id),
+                   Notification.read_at.is_(None))
+            .correlate(User).scalar_subquery())
 
 
 def get_notification(session: Session, actor: User, notification_id: int) -> Notification:

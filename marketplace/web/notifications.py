@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     Flask,
     flash,
+    g,
     has_request_context,
     redirect,
     render_template,
@@ -36,8 +37,7 @@ def index() -> str:
     unread_only = request.args.get("unread") == "1"
     page = notifications.list_notifications(db(), actor(), page=page_number(), unread_only=unread_only)
     return render_template("notifications/index.html", page=page, unread_only=unread_only,
-                           kinds=notifications.KINDS, confirm=ConfirmForm(),
-                           unread=notifications.unread_count(db(), actor()))
+                           kinds=notifications.KINDS, confirm=ConfirmForm(), unread=_unread_notifications())
 
 
 @bp.post("/notifications/<id:notification_id>/open")
@@ -69,10 +69,13 @@ def _bell() -> dict[str, Any]:
 
 
 def _unread_notifications() -> int:
-    """The bell's number for the logged-in user (0 when the database cannot say: the page
-    still renders, e.g. the error page after a failed transaction)."""
+    """The bell's number for the logged-in user: read with the login at the start of the
+    request when it can be (0 when the database cannot say: the page still renders, e.g. the
+    error page after a failed transaction)."""
     if not current_user.is_authenticated:
         return 0
+    if g.get("unread_notifications") is not None:
+        return g.unread_notifications
     try:
         return notifications.unread_count(db(), actor())
     except SQLAlchemyError:

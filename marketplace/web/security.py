@@ -7,7 +7,7 @@ import time
 from collections import deque
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, jsonify, redirect, request, session, url_for
+from flask import Flask, Response, current_app, g, jsonify, redirect, request, session, url_for
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
@@ -109,7 +109,11 @@ def _register_login_manager(app: Flask) -> None:
     def load_user(user_id: str) -> User | None:
         if not user_id.isdigit():
             return None
-        return accounts.load_session_user(get_session(), int(user_id), session.get(SESSION_KEY))
+        login = accounts.load_login(get_session(), int(user_id), session.get(SESSION_KEY))
+        if login is None:
+            return None
+        g.unread_notifications = login.unread_notifications  # the bell's number, read with the login
+        return login.user
 
     @manager.unauthorized_handler
     def unauthorized() -> Response:
