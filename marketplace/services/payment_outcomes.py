@@ -78,7 +78,8 @@ def apply_intent(session: Session, payment_id: int, intent: dict[str, Any], *, a
     if status == "requires_payment_method" and error:
         charge = _object_id(error.get("charge")) or charge
     attempt = _find_attempt(attempts, attempt_id, request_key, charge)
-    if attempt is None and charge and status in ("succeeded", "processing", "requires_payment_method"):
+    decided = status in ("succeeded", "processing") or (status == "requires_payment_method" and bool(error))
+    if attempt is None and decided:
         attempt = _browser_attempt(session, payment, attempts, intent, charge)
     if status == "succeeded":
         _decide(attempt, AttemptStatus.SUCCEEDED, charge)
@@ -88,25 +89,32 @@ def apply_intent(session: Session, payment_id: int, intent: dict[str, Any], *, a
             attempt.status, attempt.charge_id = AttemptStatus.PROCESSING, charge
     elif status == "requires_payment_method" and error:
         if _decide(attempt, AttemptStatus.FAILED, charge, str(error.get("decline_code") or error.get("code") or ""),
-                   str(error.get("message") or "The payment was declined.")):
-            _tell_member(session, payment, attempt)
+                   str(error.get("message") or "The payment was declined.")) and payment.status is not PaymentStatus.PAID:
+            _tell_member(session, payment, attempt)  # (a late report of a try before the one that paid: no news)
     _refresh_status(session, payment, attempts)
     return f"payment {payment.status.value}"
 
 
 def _browser_attempt(session: Session, payment: SharePayment, attempts: list[PaymentAttempt],
-                     intent: dict[str, Any], charge_id: str) -> PaymentAttempt:
+                     intent: dict[str, Any], charge_id: str | None) -> PaymentAttempt | None:
     """An attempt made in the director's browser (Stripe.js confirmed the intent with what
-    was typed there): recorded when its outcome first arrives, known by its charge, so the
-    page's report, the webhook and reconciliation all find the same one."""
+    was typed there): recorded when its outcome first arrives, known by its charge (or, for a
+    failed 3-D Secure check that left none, by its payment method: the browser makes a new
+    one for each try), so the page's report, the webhook and reconciliation find the same one."""
     error = intent.get("last_payment_error") or {}
     method = intent.get("payment_method") if intent.get("status") != "requires_payment_method" else None
     method = method or error.get("payment_method") or ""
     method_id = _object_id(method) or ""
+    known_by = charge_id or method_id
+    if not known_by:
+        return None
+    for attempt in attempts:
+        if attempt.payment_method == known_by or attempt.idempotency_key.endswith(f":browser-{known_by}"):
+            return attempt
     kind = method.get("type") if isinstance(method, dict) else None
     kind = kind or ("us_bank_account" if intent.get("status") == "processing" else "card")
     attempt = PaymentAttempt(payment_id=payment.id, number=len(attempts) + 1,
-                             idempotency_key=f"{ledger.key_base(payment)}:browser-{charge_id}"[:120],
+                             idempotency_key=f"{ledger.key_base(payment)}:browser-{known_by}"[:120],
                              method_type=kind[:20], payment_method=method_id[:100])
     session.add(attempt)
     attempts.append(attempt)

@@ -17,11 +17,12 @@ from marketplace.models import (
     AttemptStatus,
     EntryKind,
     LedgerEntry,
+    Notification,
     PaymentAttempt,
     PaymentStatus,
     SharePayment,
 )
-from marketplace.services import payments
+from marketplace.services import payment_outcomes, payments
 from marketplace.services.payment_events import handle_event
 from marketplace.web.security import CONTENT_SECURITY_POLICY
 
@@ -196,3 +197,33 @@ def test_stripe_js_settings_are_checked_at_start(settings, problem):
     with pytest.raises(ConfigError, match=problem):
         Config.from_env({}, default_env="development", **settings)
     assert Config.from_env({}, default_env="development").stripe_js_url == "https://js.stripe.com/v3/"
+
+
+def test_a_late_decline_of_an_earlier_try_records_it_without_telling_the_paid_director(card_app, session, pw,
+                                                                                        make_client, gateway, emu):
+    director = make_client(pw.world.dx)
+    secret = start(director, pw.share_x.id).get_json()["client_secret"]
+    browser_pays(emu, secret, "4000000000009995")  # insufficient funds; the page never reported it
+    browser_pays(emu, secret, "4242424242424242")
+    director.post(f"/payments/shares/{pw.share_x.id}/confirmed", {"payment_intent": secret.split("_secret_")[0]})
+    handle_event(session, gateway, emu.events("payment_intent.payment_failed")[0])  # the webhook, late
+    payment = payment_of(session, pw.share_x)
+    assert payment.status is PaymentStatus.PAID
+    assert sorted(a.status.value for a in payment.attempts) == ["failed", "succeeded"]
+    assert session.scalars(select(Notification).where(Notification.user_id == pw.world.dx.id)).all() == []
+
+
+def test_a_failed_authentication_without_a_charge_is_one_failed_attempt(card_app, session, pw, make_client, emu):
+    intent_id = start(make_client(pw.world.dx), pw.share_x.id).get_json()["payment_intent"]
+    payment = payment_of(session, pw.share_x)
+    failed = {"id": intent_id, "status": "requires_payment_method", "latest_charge": None, "last_payment_error": {
+        "code": "payment_intent_authentication_failure", "type": "invalid_request_error",
+        "message": "We are unable to authenticate your payment method.", "payment_method": {"id": "pm_3ds", "type": "card"}}}
+    for _ in range(2):  # the page and the webhook
+        payment_outcomes.apply_intent(session, payment.id, failed, attempt_id=None)
+        session.commit()
+    payment = payment_of(session, pw.share_x)
+    [attempt] = payment.attempts
+    assert (attempt.status, attempt.payment_method, attempt.failure_code) == (
+        AttemptStatus.FAILED, "pm_3ds", "payment_intent_authentication_failure")
+    assert payment.status is PaymentStatus.FAILED
