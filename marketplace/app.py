@@ -16,7 +16,7 @@ from marketplace.services.mail import Mailer
 from marketplace.services.tokens import TokenSigner
 from marketplace.web import register_blueprints
 from marketplace.web.errors import register_errors
-from marketplace.web.formatting import TEMPLATE_GLOBALS
+from marketplace.web.formatting import TEMPLATE_FILTERS, TEMPLATE_GLOBALS
 from marketplace.web.security import register_security
 
 
@@ -66,6 +66,7 @@ def register_services(app: Flask, config: Config) -> None:
 
 def register_templates(app: Flask) -> None:
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
+    app.jinja_env.filters.update(TEMPLATE_FILTERS)
     app.jinja_env.globals.update(Role=Role, product_name="SharedBuy",
                                  is_development=app.extensions["sharedbuy.config"].env == "development")
     app.jinja_env.filters["when"] = lambda value: value.strftime("%b %d, %Y %H:%M UTC") if value else ""

@@ -15,6 +15,7 @@ def test_money_prices_and_quantities_read_as_before():
     assert formatting.price(Decimal("0.055")) == "$0.0550" and formatting.price(None) == "—"
     assert formatting.qty(Decimal("1250.500")) == "1,250.5" and formatting.qty(Decimal("40.000000")) == "40"
     assert formatting.pct(Decimal("12.5")) == "12.5%" and formatting.pct(None) == "—"
+    assert formatting.vendor_names([3, 9], {3: "Acme <Foods>"}) == "Acme <Foods>, vendor 9"
 
 
 def test_statuses_are_escaped_badges():
@@ -30,6 +31,8 @@ def test_the_template_modules_export_them_under_the_macro_names(app):
         cycles = app.jinja_env.get_template("cycles/_macros.html").module
     assert plans.money(-250) == cycles.money(-250) == "-$2.50"
     assert cycles.price(Decimal("3")) == "$3.00" and plans.pct(None) == "—"
+    page = app.jinja_env.from_string("{{ a | money }} {{ p | price_or_dash }} {{ q | price }} {{ ids | vendor_names(v) }}")
+    assert page.render(a=None, p=None, q=None, ids=[1], v={1: "A & B"}) == "— —  A &amp; B"
 
 
 def test_selects_render_as_wtforms_does(app):
