@@ -78,8 +78,16 @@ class Scheduler:
 
     def _enqueue(self) -> None:
         assert self._queue is not None
-        if self._job is not None and self._job.get_status(refresh=True) in _UNFINISHED:
+        if self._job is not None and self._status() in _UNFINISHED:
             log.info("previous tick job %s has not finished: not queueing another", self._job.id)
             return
         self._job = self._queue.queue.enqueue(jobs.scheduled_tick, self.config.database_url, self.base_url,
                                               job_timeout=TICK_TIMEOUT_S, result_ttl=3600, failure_ttl=86400)
+
+    def _status(self) -> str | None:
+        """The previous tick job's status (None once Redis has forgotten it: its TTL passed)."""
+        try:
+            status = self._job.get_status(refresh=True)
+        except Exception:  # rq raises InvalidJobOperation for a job Redis no longer has
+            return None
+        return str(getattr(status, "value", status))

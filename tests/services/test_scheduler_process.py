@@ -153,6 +153,9 @@ def test_with_redis_ticks_are_jobs_for_the_workers(tmp_path, monkeypatch):
         assert closed == Counter(dict.fromkeys(ids["due"], 1))
         loop.step()  # the first one finished: the next tick is queued
         assert queue.queue.count == 1
+        queue.queue.empty()  # Redis forgot the queued job (flushed, or its TTL passed)
+        loop.step()
+        assert queue.queue.count == 1, "a job Redis no longer has does not stop the ticks"
     finally:
         queue.queue.delete(delete_jobs=True)
 
