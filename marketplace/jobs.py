@@ -161,3 +161,16 @@ def scheduled_tick(database_url: str, base_url: str | None = None) -> dict[str, 
 
     with emailing(Config.from_env(database_url=database_url), base_url), job_session(database_url) as session:
         return run_tick(session).as_dict()
+
+
+def run_payment_job(database_url: str, job_id: int) -> str:
+    """The hub's payout or reconciliation job on an RQ worker (``services.payment_jobs``), with
+    this process's Stripe settings (in-process, the app's gateway is used)."""
+    from marketplace.payments.gateway import make_gateway
+    from marketplace.services.payment_jobs import execute_payment_job
+
+    config = Config.from_env(database_url=database_url)
+    gateway = make_gateway(config.stripe_api_key, config.stripe_api_base, config.stripe_webhook_secret)
+    with job_session(database_url) as session:
+        job = execute_payment_job(session, gateway, job_id)
+        return job.status.value if job is not None else "missing"

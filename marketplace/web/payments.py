@@ -3,6 +3,7 @@ out and reconciles; and Stripe's webhook, the one POST without a CSRF token (it 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import (
@@ -22,16 +23,17 @@ from wtforms import HiddenField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from marketplace import jobs
 from marketplace.errors import ValidationError
-from marketplace.models import Role
+from marketplace.models import PaymentJobKind, Role
 from marketplace.payments import money
 from marketplace.payments.errors import PaymentsError, StripeUnavailableError, WebhookSignatureError
 from marketplace.payments.gateway import StripeGateway, require_gateway
 from marketplace.services import (
     card_payments,
     payment_events,
+    payment_jobs,
     payments,
-    payouts,
     reconciliation,
     vendor_accounts,
 )
@@ -224,33 +226,57 @@ def fee() -> Response | tuple[str, int]:
 def cycle(cycle_id: int) -> str:
     report = reconciliation.latest_report(db(), actor(), cycle_id)
     view = reconciliation.cycle_ledger(db(), actor(), cycle_id)
-    return render_template("payments/cycle.html", view=view, report=report, confirm=ConfirmForm(), money=money)
+    latest = payment_jobs.latest_payment_jobs(db(), actor(), cycle_id)
+    return render_template("payments/cycle.html", view=view, report=report, confirm=ConfirmForm(), money=money,
+                           jobs=latest, kinds=list(PaymentJobKind), describe=payment_jobs.describe)
+
+
+def _enqueue_payment_job() -> Callable[[int], str]:
+    """Hand a payment job to the queue: an RQ worker (its own Stripe settings) or, without
+    Redis, the app's worker thread with the app's gateway."""
+    queue = current_app.extensions["sharedbuy.jobs"]
+    url = current_app.extensions["sharedbuy.config"].database_url
+    if isinstance(queue, jobs.RedisQueue):
+        return lambda job_id: queue.enqueue(jobs.run_payment_job, url, job_id).id
+    current = gateway()
+    return lambda job_id: queue.enqueue(_run_in_process, current, url, job_id).id
+
+
+def _run_in_process(current: StripeGateway | None, database_url: str, job_id: int) -> str:
+    with jobs.job_session(database_url) as session:
+        job = payment_jobs.execute_payment_job(session, current, job_id)
+        return job.status.value if job is not None else "missing"
+
+
+def _start_job(cycle_id: int, kind: PaymentJobKind) -> Response:
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        job, new = payment_jobs.start_payment_job(db(), actor(), cycle_id, kind, _enqueue_payment_job())
+        flash(f"{kind.label}: {'queued' if new else 'already ' + job.status.label.lower()}. This page shows "
+              "the result when it is done.", "info")
+    return redirect(url_for("payments.cycle", cycle_id=cycle_id))
 
 
 @bp.post("/payments/cycles/<id:cycle_id>/reconcile")
 @login_required
 def reconcile(cycle_id: int) -> Response:
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        report = reconciliation.reconcile_cycle(db(), gateway(), cycle_id, actor=actor())
-        count = len(report.discrepancies)
-        flash("Our ledger and Stripe agree." if not count else
-              f"{count} discrepanc{'y' if count == 1 else 'ies'} found: see the list.", "success" if not count else "error")
-    return redirect(url_for("payments.cycle", cycle_id=cycle_id))
+    return _start_job(cycle_id, PaymentJobKind.RECONCILE)
 
 
 @bp.post("/payments/cycles/<id:cycle_id>/payouts")
 @login_required
 def pay_out(cycle_id: int) -> Response:
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        summary = payouts.pay_out_cycle(db(), actor(), gateway(), cycle_id)
-        done = ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in sorted(summary.done.items()))
-        flash(f"Payouts: {done or 'nothing new to pay'}."
-              + (f" Waiting: {'; '.join(sorted(set(summary.waiting)))}." if summary.waiting else "")
-              + (f" Refused: {'; '.join(summary.failed)}." if summary.failed else ""),
-              "error" if summary.failed else "success")
-    return redirect(url_for("payments.cycle", cycle_id=cycle_id))
+    return _start_job(cycle_id, PaymentJobKind.PAYOUTS)
+
+
+@bp.get("/payments/jobs/<id:job_id>")
+@login_required
+def job(job_id: int) -> Response:
+    """A payment job's state, for the money page's script (JSON)."""
+    found = payment_jobs.get_payment_job(db(), actor(), job_id)
+    return jsonify(id=found.id, kind=found.kind.value, status=found.status.value, active=found.active,
+                   cycle={"id": found.cycle_id, "name": found.cycle.name}, result=found.result,
+                   error=found.error, summary=payment_jobs.describe(found), report_id=found.report_id)
 
 
 @bp.post("/payments/webhook")

@@ -90,16 +90,19 @@ def test_a_vendor_sets_up_payouts_through_stripes_onboarding(paying_app, session
 
 
 def test_the_hub_pays_vendors_out_and_reconciles_from_the_cycle_page(paying_app, session, pw, make_client,
-                                                                      gateway, emu):
+                                                                      gateway, emu, queue):
     make_client(pw.world.dx).post(f"/payments/shares/{pw.share_x.id}/pay", {"payment_method": "pm_card_visa"})
     onboard(session, gateway, emu, pw.world.vendor_org.id)
     deliver(session, pw.po_v, {pw.world.member_x.id: 2})
     hub = make_client(pw.world.hub)
-    response = hub.post(f"/payments/cycles/{pw.cycle.id}/payouts", follow_redirects=True)
-    page = response.get_data(as_text=True)
+    page = hub.post(f"/payments/cycles/{pw.cycle.id}/payouts", follow_redirects=True).get_data(as_text=True)
+    assert "Pay vendors: queued." in page and "Working on it" in page and emu.objects("transfer") == []
+    queue.run_all()  # the job, on the worker
+    page = hub.get(f"/payments/cycles/{pw.cycle.id}").get_data(as_text=True)
     assert "Payouts: 1 refund, 1 transfer." in page
-    response = hub.post(f"/payments/cycles/{pw.cycle.id}/reconcile", follow_redirects=True)
-    page = response.get_data(as_text=True)
+    hub.post(f"/payments/cycles/{pw.cycle.id}/reconcile")
+    queue.run_all()
+    page = hub.get(f"/payments/cycles/{pw.cycle.id}").get_data(as_text=True)
     assert "Our ledger and Stripe agree" in page and "$269.76" in page and "$29.60" in page
     assert "$90.00 still owed to vendors" not in page  # W's order is not delivered: nothing owed yet
     payment = session.scalars(select(SharePayment)).one()

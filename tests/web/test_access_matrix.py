@@ -10,7 +10,7 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
-from marketplace.models import Invitation, Organization, Site, User
+from marketplace.models import Invitation, Organization, PaymentJob, PaymentJobKind, Site, User
 from tests.api.client import ApiClient, api_client
 from tests.cycle_factories import CycleObjects, build_cycle_objects
 from tests.factories import CatalogWorld, World, build_catalog_world
@@ -322,6 +322,18 @@ def payments_of(w: World) -> PayWorld:
 pay_share = lambda w: {"share_id": payments_of(w).share_x.id}  # noqa: E731
 pay_cycle = lambda w: {"cycle_id": payments_of(w).cycle.id}  # noqa: E731
 pay_secret = lambda w: payments_of(w).cycle.name  # noqa: E731
+
+
+def pay_job(w: World) -> dict[str, object]:
+    """A reconciliation job of the payments cycle (its JSON names the cycle)."""
+    if not hasattr(w, "_pay_job"):
+        job = PaymentJob(cycle_id=payments_of(w).cycle.id, kind=PaymentJobKind.RECONCILE, created_by_id=w.hub.id)
+        object_session(w.hub).add(job)
+        object_session(w.hub).flush()
+        w._pay_job = job  # type: ignore[attr-defined]
+    return {"job_id": w._pay_job.id}  # type: ignore[attr-defined]
+
+
 CASES.update({
     "payments.share": Case(pay_share, "dx", OUTSIDERS, pay_secret),
     "payments.pay": Case(pay_share, None, OUTSIDERS, pay_secret),
@@ -330,6 +342,7 @@ CASES.update({
     "payments.cycle": Case(pay_cycle, "hub", CYCLE_OUTSIDERS, pay_secret),
     "payments.reconcile": Case(pay_cycle, None, CYCLE_OUTSIDERS, pay_secret),
     "payments.pay_out": Case(pay_cycle, None, CYCLE_OUTSIDERS, pay_secret),
+    "payments.job": Case(pay_job, "hub", HUB_OUTSIDERS, pay_secret),
 })
 # Arguments that are not object ids, and where they are tested instead.
 NOT_OBJECT_IDS = {
