@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy.orm import Session, joinedload
 
 from marketplace.errors import ValidationError
 from marketplace.models import (
@@ -124,10 +124,11 @@ class ItemTotal:
 
 @dataclass(frozen=True)
 class SiteTotal:
-    """One site's lines in a cycle."""
+    """One site's lines in a cycle (names only: the hub's list holds every site of the alliance)."""
 
-    site: Site
-    member: Organization
+    site_id: int
+    site: str
+    member: str
     lines: int
 
 
@@ -156,12 +157,12 @@ def cycle_demand(session: Session, actor: User, cycle_id: int) -> CycleDemand:
     found = session.scalars(select(Item).where(Item.id.in_(per_item))) if per_item else []
     items = sorted((ItemTotal(item, Decimal(per_item[item.id][0]), per_item[item.id][1]) for item in found),
                    key=lambda t: t.item.name)
-    visible_sites = (scoped_select(actor, Site, Site.active.is_(True)).join(Site.organization)
-                     .options(contains_eager(Site.organization)))
+    visible_sites = (select(Site.id, Site.name, Organization.name).join(Site.organization)
+                     .where(visible(actor, Site), Site.active.is_(True)))
     if actor.role is Role.HUB_MANAGER:
         visible_sites = visible_sites.where(Organization.alliance_id == cycle.alliance_id)
-    sites = [SiteTotal(site, site.organization, per_site.get(site.id, 0))
-             for site in session.scalars(visible_sites.order_by(Organization.name, Site.name))]
+    sites = [SiteTotal(site_id, site, member, per_site.get(site_id, 0))
+             for site_id, site, member in session.execute(visible_sites.order_by(Organization.name, Site.name))]
     return CycleDemand(items, sites)
 
 
