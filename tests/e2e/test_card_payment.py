@@ -110,3 +110,18 @@ def test_another_director_links_a_bank_account_and_the_debit_is_on_its_way(page,
         dialog.get_by_role("button", name="Link account").click()
     expect(page.get_by_text(f"Your bank debit of {amount} is on its way")).to_be_visible()
     expect(page.locator("h1 .badge")).to_have_text("Bank debit in progress")
+
+
+def test_the_hub_pays_vendors_out_in_the_background_and_the_page_shows_the_result(page, demo_server):
+    log_in(page, demo_server, "Hub manager")
+    page.goto(demo_server.url + "payments")
+    paid = page.locator("table tbody tr").filter(has=page.locator(".badge", has_text="Paid")).first
+    with page.expect_navigation():
+        paid.locator("td").first.get_by_role("link").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Pay vendors now").click()
+    row = page.locator("#job-payouts")
+    expect(page.get_by_text("Pay vendors: queued.")).to_be_visible()
+    expect(row.locator(".badge")).to_have_text("Done", timeout=30_000)  # the page reloads itself when done
+    expect(row).to_contain_text("Payouts:")
+    screenshot(page, "pay-04-hub-payout-job")
