@@ -231,7 +231,7 @@ def cycle(cycle_id: int) -> str:
                            jobs=latest, kinds=list(PaymentJobKind), describe=payment_jobs.describe)
 
 
-def _enqueue_payment_job() -> Callable[[int], str]:
+def enqueue_payment_job() -> Callable[[int], str]:
     """Hand a payment job to the queue: an RQ worker (its own Stripe settings) or, without
     Redis, the app's worker thread with the app's gateway."""
     queue = current_app.extensions["sharedbuy.jobs"]
@@ -251,7 +251,7 @@ def _run_in_process(current: StripeGateway | None, database_url: str, job_id: in
 def _start_job(cycle_id: int, kind: PaymentJobKind) -> Response:
     form = ConfirmForm()
     if form.validate_on_submit():
-        job, new = payment_jobs.start_payment_job(db(), actor(), cycle_id, kind, _enqueue_payment_job())
+        job, new = payment_jobs.start_payment_job(db(), actor(), cycle_id, kind, enqueue_payment_job())
         flash(f"{kind.label}: {'queued' if new else 'already ' + job.status.label.lower()}. This page shows "
               "the result when it is done.", "info")
     return redirect(url_for("payments.cycle", cycle_id=cycle_id))

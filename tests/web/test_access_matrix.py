@@ -343,6 +343,16 @@ CASES.update({
     "payments.reconcile": Case(pay_cycle, None, CYCLE_OUTSIDERS, pay_secret),
     "payments.pay_out": Case(pay_cycle, None, CYCLE_OUTSIDERS, pay_secret),
     "payments.job": Case(pay_job, "hub", HUB_OUTSIDERS, pay_secret),
+    # The payments API (owners' answers: tests/payments/test_api_payments.py).
+    "api.get_share_payment": Case(pay_share, None, OUTSIDERS, pay_secret),
+    "api.pay_share": Case(pay_share, None, OUTSIDERS, pay_secret),
+    "api.start_share_payment": Case(pay_share, None, OUTSIDERS, pay_secret),
+    "api.confirm_share_payment": Case(pay_share, None, OUTSIDERS, pay_secret),
+    "api.cycle_ledger": Case(pay_cycle, None, CYCLE_OUTSIDERS, pay_secret),
+    "api.get_reconciliation": Case(pay_cycle, None, CYCLE_OUTSIDERS, pay_secret),
+    "api.reconcile_cycle": Case(pay_cycle, None, CYCLE_OUTSIDERS, pay_secret),
+    "api.pay_out_cycle": Case(pay_cycle, None, CYCLE_OUTSIDERS, pay_secret),
+    "api.get_payment_job": Case(pay_job, None, HUB_OUTSIDERS, pay_secret),
 })
 # Arguments that are not object ids, and where they are tested instead.
 NOT_OBJECT_IDS = {

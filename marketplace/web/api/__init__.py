@@ -12,6 +12,7 @@ from marketplace.web.api import (  # noqa: F401  (each module registers its rout
     needs,
     openapi,
     orders,
+    payments,
     plans,
     runs,
     shares,
