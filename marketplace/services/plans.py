@@ -9,7 +9,7 @@ from the database on each view. Money is integer cents; prices per pack are deci
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -131,6 +131,9 @@ class PlanReview:
     unmet: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     fees_cents: int = 0
+    # What members, spend, offers and charts are made of: the stored plan and the names read
+    # (equal keys, equal tables; the web layer keeps their rendering under it).
+    tables_key: Hashable = None
 
     @property
     def savings_percent(self) -> Decimal | None:
@@ -161,6 +164,7 @@ def plan_review(session: Session, actor: User, run_id: int) -> PlanReview:
                         total_cents=figures.total_cents, standalone_cents=figures.standalone_cents,
                         savings_cents=figures.savings_cents, unmet=list(figures.unmet), notes=list(figures.notes))
     review.members = member_rows(figures, names.members)
+    review.tables_key = (run.instance_sha256, run.plan_sha256, names.fingerprint())
     if figures.lines_by_site is not None and figures.deliveries_by_site is not None:
         review.lines = LazyRows(_by_site_name(figures.lines_by_site, names.sites,
                                               lambda x: (x.item.lower(), x.vendor.lower(), x.order)),
@@ -183,23 +187,25 @@ def member_rows(figures: PlanFigures, names: dict[str, str]) -> list[MemberRow]:
 
 class _Names:
     """People's names for the ids of a plan: members' (the instance's, then the database's),
-    vendors' (the instance's), sites' and categories' (the database's)."""
+    vendors' (the instance's), sites' and categories' (the database's). Read for everything the
+    actor sees rather than by id: a 300-site plan's id lists cost more to send than the rows."""
 
     def __init__(self, session: Session, actor: User, figures: PlanFigures):
         self.members = dict(figures.member_names)
         self.vendors = figures.vendor_names
-        org_ids = [spec_id(m) for m in self.members]
         self.members.update({f"m{i}": name for i, name in session.execute(
-            scoped_select(actor, Organization, Organization.id.in_(org_ids))
-            .with_only_columns(Organization.id, Organization.name))} if org_ids else {})
-        site_ids = [spec_id(s) for s in figures.site_members or {}]
+            scoped_select(actor, Organization).with_only_columns(Organization.id, Organization.name))
+            if f"m{i}" in self.members})
         self.sites = {f"s{i}": name for i, name in session.execute(
-            scoped_select(actor, Site, Site.id.in_(site_ids)).with_only_columns(Site.id, Site.name))
-        } if site_ids else {}
-        slugs = [c for c in figures.category_spend or {} if c]
+            scoped_select(actor, Site).with_only_columns(Site.id, Site.name))} if figures.site_members else {}
         self.categories = dict(session.execute(
-            scoped_select(actor, Category, Category.slug.in_(slugs)).with_only_columns(Category.slug, Category.name)
-        ).all()) if slugs else {}
+            scoped_select(actor, Category).with_only_columns(Category.slug, Category.name)).all()
+        ) if figures.category_spend else {}
+
+    def fingerprint(self) -> Hashable:
+        """Every name read, as one comparable value (whatever order the rows came in)."""
+        return tuple(frozenset(names.items()) for names in (self.members, self.vendors, self.sites,
+                                                              self.categories))
 
 
 def _by_site_name(groups: dict[str, tuple[F, ...]], site_names: dict[str, str], within: Callable[[F], Any]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from marketplace.db import utcnow
 from marketplace.errors import NotFoundError, ValidationError
 from marketplace.services import approvals, plans
 from marketplace.services.paging import paginate_list
+from marketplace.services.plan_figures import BoundedCache
 from marketplace.services.plans import PlanReview
 from marketplace.web.charts import BarChart, bar_chart, format_cents
 from marketplace.web.forms import ConfirmForm
@@ -18,6 +20,7 @@ from marketplace.web.plan_forms import PublishForm
 
 bp = Blueprint("plans", __name__)
 ROWS_PER_PAGE = 200
+_TABLES: BoundedCache[Markup] = BoundedCache(8)
 
 
 @bp.app_template_filter("cents")
@@ -39,6 +42,14 @@ def charts(review: PlanReview) -> list[BarChart]:
     ]
 
 
+def review_tables(review: PlanReview) -> Markup:
+    """Charts, members, spend and offers of the review, rendered once for each plan and set of
+    names (``review.tables_key``): a 300-site plan's tables cost more to render than the rest of
+    the page, and nothing in them depends on who asks or when."""
+    return _TABLES.get(review.tables_key, lambda: Markup(render_template(  # noqa: S704 (a template's output)
+        "plans/_review_tables.html", review=review, charts=charts(review))))
+
+
 def _render_review(run_id: int, form: PublishForm, status: int = 200) -> tuple[str, int]:
     review = plans.plan_review(db(), actor(), run_id)
     if request.method == "GET":
@@ -46,7 +57,7 @@ def _render_review(run_id: int, form: PublishForm, status: int = 200) -> tuple[s
     # A 300-site plan has thousands of lines: the two longest tables come a page at a time.
     lines = paginate_list(review.lines, request.args.get("lines", 1, type=int), ROWS_PER_PAGE)
     deliveries = paginate_list(review.deliveries, request.args.get("deliveries", 1, type=int), ROWS_PER_PAGE)
-    return render_template("plans/review.html", review=review, charts=charts(review), form=form,
+    return render_template("plans/review.html", review=review, tables=review_tables(review), form=form,
                            lines=lines, deliveries=deliveries,
                            others=plans.other_runs(db(), actor(), review.run), confirm=ConfirmForm()), status
 

@@ -106,9 +106,27 @@ def test_lazy_rows_make_only_the_page_read():
 def test_a_run_without_digests_is_still_read(session, world, pw):
     run = solved_run(session, pw)
     expected = plan_figures.plan_figures(run)
+    texts = run.instance_json, run.plan_json
     session.expunge(run)
     bare = OptimizationRun(id=run.id, cycle_id=run.cycle_id, number=run.number)
-    bare.instance_json, bare.plan_json = run.instance_json, run.plan_json
+    bare.instance_json, bare.plan_json = texts
     bare.instance_sha256 = bare.plan_sha256 = None  # rows written before the digests existed
     figures = plan_figures.plan_figures(bare)
     assert figures is not expected and figures == expected
+
+
+def test_the_reviews_kept_tables_follow_renamed_sites_and_members(session, world, pw, make_client):
+    from marketplace.web import plans as plan_pages
+
+    run = solved_run(session, pw)
+    hub = make_client(world.hub)
+    first = hub.get(f"/runs/{run.id}/review").get_data(as_text=True)
+    assert "Site Q" in first.split('id="sites"', 1)[1] and "Member Q" in first
+    review = plans.plan_review(session, world.hub, run.id)
+    assert plan_pages.review_tables(review) is plan_pages.review_tables(review)  # rendered once
+    pw.site_q.name, pw.member_q.name = "Site Q, renamed", "Member Q, renamed"
+    session.flush()
+    second = hub.get(f"/runs/{run.id}/review").get_data(as_text=True)
+    by_site, members = second.split('id="sites"', 1)[1], second.split('id="members"', 1)[1]
+    assert "Site Q, renamed" in by_site and "Member Q, renamed" in members
+    assert "Site Q<" not in by_site
