@@ -176,7 +176,7 @@ def list_my_shares(session: Session, actor: User) -> list[MemberShare]:
     """A director's shares of published plans (newest cycle first), superseded ones left out."""
     require_role(actor, Role.DIRECTOR)
     return list(session.scalars(scoped_select(actor, MemberShare, MemberShare.status != ShareStatus.SUPERSEDED)
-                                .options(joinedload(MemberShare.cycle), joinedload(MemberShare.run))
+                                .options(joinedload(MemberShare.cycle))
                                 .order_by(MemberShare.created_at.desc(), MemberShare.id.desc())))
 
 
