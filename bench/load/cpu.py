@@ -59,6 +59,17 @@ def backends_cpu(database: str) -> dict[int, float]:
     return found
 
 
+def precise_cpu_s(pids: list[int]) -> float:
+    """CPU seconds of these processes to the nanosecond (/proc/PID/schedstat; ticks are 10 ms)."""
+    total = 0
+    for pid in pids:
+        try:
+            total += int((PROC / str(pid) / "schedstat").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total / 1e9
+
+
 @dataclass
 class CpuMeter:
     """CPU used between :meth:`start` and :meth:`stop` by gunicorn, PostgreSQL's backends of the
