@@ -27,6 +27,25 @@ the same loaded machine, so compare the SQL counts and CPU times more than the w
 | director: share | 208 ms (54 ms CPU) | 62-98 ms (22-26 ms CPU) | the same parsed-instance cache |
 | every page | | 2 SQL fewer | the user's organization and alliance come with the login session (`services/accounts.py`) |
 
+Second round, CPU per request (the p95 was mostly waiting for a CPU): each page alone, in
+process, `python -m bench.load.pages --repeat 25`, medians of this process's CPU and of the
+database backends' CPU, before and after, back to back on the same machine:
+
+| page | before: SQL, CPU, DB CPU | after | what changed |
+|---|---|---|---|
+| hub: plan review | 8, 108.6 ms, 7.7 ms | 7, 12.1 ms, 2.3 ms | the plan's figures worked out once per process, keyed by SHA-256 digests of the stored instance and plan (`services/plan_figures.py`, migration 0010); line and delivery rows made for the page shown only; charts, members, spend and offers rendered once per plan and set of names |
+| hub: run | 4, 26.3 ms, 5.0 ms | 4, 5.5 ms, 1.4 ms | the same figures instead of parsing 2 MB of JSON |
+| hub: approvals board | 10, 22.3 ms, 6.5 ms | 7, 13.6 ms, 2.2 ms | shares read once, names without a 281-id list, the run's texts not loaded |
+| hub: cycle | 10, 15.9 ms, 7.2 ms | 9, 9.6 ms, 5.6 ms | the 300 sites as names, not objects |
+| director: share | 8, 14.7 ms, 6.3 ms | 5, 8.8 ms, 2.9 ms | lines and fees as columns; share, member, run and cycle in one query |
+| director: site lines | 10, 11.9 ms, 2.2 ms | 8, 9.5 ms, 2.4 ms | selects and per-row CSRF inputs written directly |
+| director: approvals | 3, 4.9 ms, 4.1 ms | 2, 2.3 ms, 0.7 ms | the run's 2 MB of JSON no longer loaded with each share |
+| every page | | 1 SQL fewer, ~1 ms less | login and the bell's count in one prebuilt query; the session cookie not re-signed on every response; money, quantities and badges as Python filters, not macros |
+| weighted by the load's mix | 11.3 ms, 2.9 ms | 5.8 ms, 1.7 ms | |
+
+The run's instance, plan and solver log (about 2 MB for this alliance, 14.5 ms to fetch) are
+deferred columns: they load only where read (the run's page shows the log).
+
 gunicorn configurations, back-to-back 40-second runs of the same 50 users (load average 12 to 23):
 5 sync workers 22.8 requests/s, p50 1,066 ms, p95 3,733 ms; 2 x 4 gthread 34.6 requests/s, p95
 1,644 ms; 3 x 4 gthread 36.5 requests/s, p50 169 ms, p95 1,219 ms; 2 x 8 gthread 36.5
