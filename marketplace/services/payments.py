@@ -317,14 +317,15 @@ def store_intent(session: Session, payment_id: int, intent_id: str) -> None:
 
 def resume_payment(session: Session, gateway: StripeGateway, payment_id: int) -> SharePayment:
     """Finish what a lost answer left undecided: re-send a pending attempt with its key; ask
-    Stripe about a bank debit still processing. Used by reconciliation; safe at any time."""
+    Stripe about a bank debit still processing, or about an intent a browser may have
+    confirmed without telling us (Stripe.js). Used by reconciliation; safe at any time."""
     pending = session.scalars(select(PaymentAttempt.id).where(
         PaymentAttempt.payment_id == payment_id, PaymentAttempt.status == AttemptStatus.PENDING)).all()
     for attempt_id in pending:
         drive_attempt(session, gateway, attempt_id)
     payment = session.scalars(select(SharePayment).where(SharePayment.id == payment_id)
                               .execution_options(populate_existing=True)).one()
-    if payment.payment_intent_id and payment.status in (PaymentStatus.PROCESSING, PaymentStatus.PENDING):
+    if payment.payment_intent_id and payment.status is not PaymentStatus.PAID:
         try:
             intent = gateway.retrieve_payment_intent(payment.payment_intent_id)
         except StripeUnavailableError:

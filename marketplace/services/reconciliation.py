@@ -121,9 +121,10 @@ def cycle_ledger(session: Session, actor: User, cycle_id: int) -> CycleLedger:
 
 
 def _settle_undecided(session: Session, gateway: StripeGateway, cycle_id: int) -> None:
-    undecided = session.scalars(select(SharePayment.id).where(
-        SharePayment.cycle_id == cycle_id,
-        SharePayment.status.in_([PaymentStatus.PENDING, PaymentStatus.PROCESSING]))).all()
+    undecided = session.scalars(select(SharePayment.id).where(  # paid in a browser, unheard of: asked too
+        SharePayment.cycle_id == cycle_id, SharePayment.status != PaymentStatus.PAID,
+        (SharePayment.status.in_([PaymentStatus.PENDING, PaymentStatus.PROCESSING])
+         | SharePayment.payment_intent_id.is_not(None)))).all()
     for payment_id in undecided:
         resume_payment(session, gateway, payment_id)
     pending = session.scalars(select(LedgerEntry.id).where(

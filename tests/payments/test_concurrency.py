@@ -25,7 +25,7 @@ from marketplace import migrate
 from marketplace.db import make_engine, make_session_factory
 from marketplace.errors import ConflictError
 from marketplace.models import LedgerEntry, PaymentAttempt, PaymentStatus, SharePayment, User
-from marketplace.services import payments
+from marketplace.services import card_payments, payments
 from tests.conftest import (
     create_postgres_database,
     drop_postgres_database,
@@ -108,6 +108,29 @@ def test_twenty_threads_paying_one_share_make_one_payment_intent(live, emu):
     assert len(outcomes) == REQUESTS and set(outcomes) <= {"paid", "pending", "already paid"}
     assert "paid" in outcomes
     assert_paid_once(live.url, emu, live.share_id)
+
+
+def test_twenty_threads_asking_for_the_client_secret_get_the_one_payment_intent(live, emu):
+    engine = make_engine(live.url, pool_size=REQUESTS + 2)
+    factory = make_session_factory(engine)
+    gateway = make_gateway(emu)
+    barrier = threading.Barrier(REQUESTS)
+    secrets: list[str] = []
+
+    def start() -> None:
+        with factory() as session:
+            director = session.get_one(User, live.director_id)
+            barrier.wait()
+            secrets.append(card_payments.start_browser_payment(session, director, gateway, live.share_id).client_secret)
+
+    threads = [threading.Thread(target=start) for _ in range(REQUESTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    engine.dispose()
+    [intent] = emu.objects("payment_intent")
+    assert secrets == [intent["client_secret"]] * REQUESTS
 
 
 def _free_port() -> int:

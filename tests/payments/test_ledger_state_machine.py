@@ -1,5 +1,6 @@
 """A Hypothesis state machine over the payment life of a cycle: approve, finalize, charge
-(cards that pay or are declined, bank debits that settle or bounce), deliver with shortages
+(cards that pay or are declined, bank debits that settle or bounce; cards typed into Stripe.js
+in the director's browser, reported back or not), deliver with shortages
 (refunds; found after the payout: reversals), cancel either order (member Y buys from V only,
 X from both: cancelling V gives Y everything back, cancelling both gives X everything back),
 onboard vendors, pay out, webhooks delivered at random (duplicates, any order), injected faults
@@ -17,6 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
+import requests
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -39,12 +41,15 @@ from marketplace.models import (
     ShareStatus,
 )
 from marketplace.payments import ledger, money
-from marketplace.services import payments, payouts, reconciliation
+from marketplace.payments.errors import StripeUnavailableError
+from marketplace.services import card_payments, payments, payouts, reconciliation
 from marketplace.services.payment_events import HANDLERS, handle_event
 from tests.factories import build_world
 from tests.payments.conftest import make_gateway
 from tests.payments.factories import build_pay_world, deliver, onboard
+from tests.payments.test_card_payments import browser_pays
 
+CARDS = ["4242424242424242", "4000000000000002"]  # typed into Stripe.js: pays, declined
 METHODS = ["pm_card_visa", "pm_card_chargeDeclined", "pm_usBankAccount", "pm_usBankAccount_insufficientFunds"]
 ENDPOINTS = ["/v1/payment_intents", "/v1/payment_intents/*/confirm", "/v1/transfers", "/v1/refunds",
              "/v1/transfers/*/reversals"]
@@ -107,6 +112,22 @@ class PaymentLife(RuleBasedStateMachine):
             payment = self.payment(who)
             assert self.pw.cycle.status is CycleStatus.PUBLISHED or (
                 payment is not None and payment.status in (PaymentStatus.PAID, PaymentStatus.PROCESSING))
+
+    @rule(who=st.sampled_from(["x", "y"]), number=st.sampled_from(CARDS), report=st.booleans())
+    def charge_in_browser(self, who, number, report):
+        """Stripe.js pays with a typed card; the page reports back, or its report is lost."""
+        try:
+            started = card_payments.start_browser_payment(self.session, self.directors[who], self.gateway,
+                                                          self.shares[who].id)
+        except (ConflictError, StripeUnavailableError):
+            return  # not payable now, paid, under way, or Stripe did not answer (the same intent next time)
+        try:
+            browser_pays(self.emulator, started.client_secret, number)
+        except requests.RequestException:
+            return  # the browser lost Stripe's answer: the webhook or reconciliation tells us
+        if report:
+            card_payments.record_browser_payment(self.session, self.directors[who], self.gateway,
+                                                 self.shares[who].id, started.payment_intent)
 
     @rule()
     def settle_bank_debits(self):
@@ -235,6 +256,10 @@ class PaymentLife(RuleBasedStateMachine):
         entries = self.session.scalars(select(LedgerEntry).where(LedgerEntry.cycle_id == self.pw.cycle.id)).all()
         undecided = any(e.status is EntryStatus.PENDING for e in entries) or self.session.scalar(
             select(SharePayment.id).where(SharePayment.status.in_([PaymentStatus.PENDING, PaymentStatus.PROCESSING])))
+        ours_paid = set(self.session.scalars(select(SharePayment.payment_intent_id).where(
+            SharePayment.status == PaymentStatus.PAID)))
+        undecided = undecided or any(  # a browser paid and we have not heard yet
+            pi["status"] == "succeeded" and pi["id"] not in ours_paid for pi in self.emulator.objects("payment_intent"))
         totals = ledger.cycle_totals(self.session, self.pw.cycle.id)
         stripe = (sum(c["amount"] for c in self.emulator.objects("charge") if c["status"] == "succeeded"),
                   sum(r["amount"] for r in self.emulator.objects("refund")),
@@ -249,5 +274,5 @@ class PaymentLife(RuleBasedStateMachine):
 def test_the_ledger_identity_holds_after_every_step(engine, _emulator):
     PaymentLife.engine, PaymentLife.emulator = engine, _emulator
     run_state_machine_as_test(PaymentLife, settings=settings(
-        max_examples=15, stateful_step_count=20, deadline=None,
+        max_examples=20, stateful_step_count=20, deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
