@@ -22,9 +22,9 @@ from marketplace.models import (
     PaymentStatus,
     SharePayment,
 )
-from marketplace.services import payment_outcomes, payments
+from marketplace.services import payment_outcomes, payments, reconciliation
 from marketplace.services.payment_events import handle_event
-from marketplace.web.security import CONTENT_SECURITY_POLICY
+from marketplace.web.security import CONTENT_SECURITY_POLICY, stripe_js_policy
 
 X_AMOUNT = 26300 + 526 + 150  # goods + 2% + $1.50, computed by the server
 PK = "pk_test_payments"
@@ -227,3 +227,20 @@ def test_a_failed_authentication_without_a_charge_is_one_failed_attempt(card_app
     assert (attempt.status, attempt.payment_method, attempt.failure_code) == (
         AttemptStatus.FAILED, "pm_3ds", "payment_intent_authentication_failure")
     assert payment.status is PaymentStatus.FAILED
+
+
+def test_with_stripes_own_stripe_js_the_page_also_allows_its_api_and_authentication_frames():
+    policy = dict(part.split(" ", 1) for part in stripe_js_policy("https://js.stripe.com/v3/").split("; "))
+    assert policy["script-src"] == "'self' https://js.stripe.com"
+    assert policy["connect-src"] == "'self' https://js.stripe.com https://api.stripe.com"
+    assert policy["frame-src"] == "'self' https://js.stripe.com https://hooks.stripe.com"
+    assert policy["default-src"] == "'self'" and policy["object-src"] == "'none'"
+
+
+def test_reconciliation_finds_a_browser_payment_nobody_reported(card_app, session, pw, make_client, gateway, emu):
+    secret = start(make_client(pw.world.dx), pw.share_x.id).get_json()["client_secret"]
+    browser_pays(emu, secret, "4242424242424242")  # the page closed, the webhook is not here yet
+    assert payment_of(session, pw.share_x).status is PaymentStatus.UNPAID
+    report = reconciliation.reconcile_cycle(session, gateway, pw.cycle.id)
+    assert report.discrepancies == [] and report.totals["charges"] == X_AMOUNT
+    assert payment_of(session, pw.share_x).status is PaymentStatus.PAID
