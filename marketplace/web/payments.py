@@ -111,7 +111,7 @@ def _share_page(share_id: int, *, form: Form | None = None, status: int = 200) -
     response = make_response(render_template(
         "payments/share.html", bill=bill, entries=entries, form=form or _pay_form(), card=card,
         card_form=BrowserPayForm(formdata=None), money=money), status)
-    if card is not None and bill.can_pay:
+    if card is not None and bill.can_pay and actor().role is Role.DIRECTOR:  # the pages that load Stripe.js
         response.headers["Content-Security-Policy"] = stripe_js_policy(card.js_url)
     return response
 
