@@ -33,6 +33,7 @@ from marketplace.models import (
     EntryKind,
     EntryStatus,
     LedgerEntry,
+    Organization,
     PaymentStatus,
     Role,
     SharePayment,
@@ -182,7 +183,8 @@ def _next_step(session: Session, target: PairTarget, summary: PayoutSummary) -> 
         return _store(session, payment, target.vendor_id, EntryKind.REFUND, target.refund - book.refunded, book)
     if book.transferred < target.transfer:
         if account is None or account.stripe_id is None or not account.transfers_active:
-            summary.waiting.append(f"vendor {target.vendor_id}: no Stripe account able to receive transfers yet")
+            vendor = session.get_one(Organization, target.vendor_id).name
+            summary.waiting.append(f"{vendor}: no Stripe account able to receive transfers yet")
             session.commit()
             return None
         return _store(session, payment, target.vendor_id, EntryKind.TRANSFER, target.transfer - book.transferred,

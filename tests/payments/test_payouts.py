@@ -97,7 +97,8 @@ def test_a_vendor_without_an_account_waits_and_is_paid_once_onboarded(session, p
     pay_both(session, pw, gateway)
     deliver(session, pw.po_w)
     summary = payouts.run_payouts(session, gateway)
-    assert summary.waiting and emu.objects("transfer") == []
+    assert summary.waiting == ["Vendor Pay-W: no Stripe account able to receive transfers yet"]
+    assert emu.objects("transfer") == []
     onboard(session, gateway, emu, pw.vendor_w.id)
     assert payouts.run_payouts(session, gateway).done == {"transfer": 1}
 
