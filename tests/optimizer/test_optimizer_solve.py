@@ -118,7 +118,7 @@ def test_stop_request_returns_the_plan_in_hand():
 
 def test_stop_request_without_any_plan_raises(monkeypatch):
     monkeypatch.setattr("optimizer.pooled.construct_start", lambda instance: {})
-    monkeypatch.setattr("optimizer.pooled.DECOMPOSE_MIN_SITES", 1000)
+    monkeypatch.setattr("optimizer.pooled.IMPROVE_MIN_SITES", 1000)
     with pytest.raises(CancelledError):
         solve(_hard(2), SolveOptions(time_limit_s=30), should_stop=lambda: True)
 
