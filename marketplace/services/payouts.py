@@ -14,13 +14,16 @@ The job moves the ledger towards the plan, one Stripe call per difference:
 
 Each call is a ledger entry stored ``pending`` with its key before the call, so running the
 job again, or two at once, resumes the same calls with the same keys and never pays twice.
+The plan made at the start of a run only says where to look: each step re-reads its target
+under the payment's lock (:func:`current_target`), the lock a delivery correction takes too,
+so a correction committed after the plan counts, and one after the step sees its entry.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -46,19 +49,25 @@ from marketplace.payments.gateway import StripeGateway, require_gateway
 from marketplace.services import refunds
 from marketplace.services.payment_outcomes import lock_payment
 from marketplace.services.payments import transfer_group
+from marketplace.services.purchase_orders import FINISHED
 from marketplace.services.scope import get_scoped, require_role
 
 
 @dataclass(frozen=True)
 class PairTarget:
     """What one paid share owes one vendor: ``allocated`` of the member's goods, of which
-    ``refund`` was not delivered. ``ready`` once the vendor's purchase order is finished."""
+    ``refund`` was not delivered. ``ready`` once the vendor's purchase order is finished.
+    ``member_id``, ``purchase_order_id`` and ``bought`` (what the member's lines and fees of
+    that order cost) let :func:`current_target` recompute it."""
 
     payment_id: int
     vendor_id: int
     allocated: int
     refund: int
     ready: bool
+    member_id: int
+    purchase_order_id: int
+    bought: int
 
     @property
     def transfer(self) -> int:
@@ -74,17 +83,32 @@ def payout_plan(session: Session, cycle_id: int) -> list[PairTarget]:
     missing = refunds.undelivered(session, cycle_id)
     targets = []
     for run_id in sorted({p.share.run_id for p in payments.values()}):
-        targets += [PairTarget(payments[part.share_id].id, part.vendor_id, part.allocated, part.refund, part.ready)
+        targets += [PairTarget(payments[part.share_id].id, part.vendor_id, part.allocated, part.refund, part.ready,
+                               part.member_id, part.purchase_order_id, part.bought)
                     for part in refunds.run_parts(session, run_id, missing) if part.share_id in payments]
     return targets
 
 
+def current_target(session: Session, target: PairTarget) -> PairTarget:
+    """``target`` as the vendor's order stands now, read afresh from the database. Called under
+    the payment's lock, the lock a delivery correction takes before it changes the counts."""
+    status, short = refunds.order_now(session, target.purchase_order_id, target.member_id)
+    return replace(target, refund=refunds.part_refund(target.allocated, target.bought, short, status),
+                   ready=status in FINISHED)
+
+
+def _all_refunded(pairs: list[PairTarget]) -> bool:
+    return all(t.ready for t in pairs) and sum(t.refund for t in pairs) == sum(t.allocated for t in pairs) > 0
+
+
 @dataclass(frozen=True)
 class FeeTarget:
-    """The hub's fee ``fee`` of a payment whose goods are all refunded: it goes back too."""
+    """The hub's fee ``fee`` of a payment whose goods are all refunded: it goes back too.
+    ``pairs``: the payment's targets with each vendor, re-read before the fee goes back."""
 
     payment_id: int
     fee: int
+    pairs: tuple[PairTarget, ...] = ()
 
 
 def fee_refund_plan(session: Session, cycle_id: int, targets: list[PairTarget] | None = None) -> list[FeeTarget]:
@@ -94,13 +118,12 @@ def fee_refund_plan(session: Session, cycle_id: int, targets: list[PairTarget] |
     by_payment: dict[int, list[PairTarget]] = defaultdict(list)
     for target in targets:
         by_payment[target.payment_id].append(target)
-    refunded = [pid for pid, pairs in by_payment.items() if all(t.ready for t in pairs)
-                and sum(t.refund for t in pairs) == sum(t.allocated for t in pairs) > 0]
+    refunded = [pid for pid, pairs in by_payment.items() if _all_refunded(pairs)]
     if not refunded:
         return []
     fees = dict(session.execute(select(SharePayment.id, SharePayment.fee_cents).where(
         SharePayment.id.in_(refunded), SharePayment.fee_cents > 0)).all())
-    return [FeeTarget(pid, fees[pid]) for pid in sorted(fees)]
+    return [FeeTarget(pid, fees[pid], tuple(by_payment[pid])) for pid in sorted(fees)]
 
 
 # ---------------------------------------------------------------- the job
@@ -167,13 +190,21 @@ Call = Callable[[Session, LedgerEntry], Callable[[StripeGateway], dict[str, Any]
 
 
 def _next_step(session: Session, target: PairTarget, summary: PayoutSummary) -> tuple[int, Call] | None:
-    """The next call towards the target, stored and committed with its key (None: settled)."""
+    """The next call towards the target, stored and committed with its key (None: settled).
+
+    A pending entry is re-sent as stored (same key, same amount: it may have reached Stripe).
+    Otherwise the target is recomputed under the lock, and a new entry gets the next number:
+    a new key for a new amount, never an old key with other parameters."""
     payment = lock_payment(session, target.payment_id)  # one planner per payment at a time
     book = ledger.pair_book(session, payment.id, target.vendor_id)
     if book.pending:
         entry = book.pending[0]
         session.commit()
         return entry.id, _CALLS[entry.kind]
+    target = current_target(session, target)
+    if not target.ready:
+        session.commit()
+        return None
     account = session.scalar(select(StripeAccount).where(StripeAccount.organization_id == target.vendor_id))
     if book.transferred > target.transfer:
         transfer = next(t for t in reversed(book.transfers) if t.amount_cents > book.reversed_of[t.id])
@@ -201,6 +232,9 @@ def _next_fee_step(session: Session, target: FeeTarget) -> tuple[int, Call] | No
         entry = book.pending[0]
         session.commit()
         return entry.id, _CALLS[entry.kind]
+    if target.pairs and not _all_refunded([current_target(session, pair) for pair in target.pairs]):
+        session.commit()  # a correction since the plan: something came after all, the fee is kept
+        return None
     if book.fee_refunded < target.fee:
         return _store(session, payment, None, EntryKind.FEE_REFUND, target.fee - book.fee_refunded, book)
     session.commit()

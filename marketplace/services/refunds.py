@@ -22,7 +22,11 @@ from sqlalchemy.orm import Session, selectinload
 from marketplace.models import MemberShare, POStatus, PurchaseOrder, ShareStatus
 from marketplace.payments import money
 from marketplace.services.purchase_orders import FINISHED
-from marketplace.services.shortages import cycles_with_shortages, shortages_for_cycle
+from marketplace.services.shortages import (
+    cycles_with_shortages,
+    order_shortages,
+    shortages_for_cycle,
+)
 
 #: Cents not delivered per (member id, purchase order id).
 Undelivered = dict[tuple[int, int], int]
@@ -31,7 +35,8 @@ Undelivered = dict[tuple[int, int], int]
 @dataclass(frozen=True)
 class Part:
     """What one approved share pays one vendor of its run (``allocated``), of which ``refund``
-    goes back for what was not delivered; ``ready`` once the vendor's order is finished."""
+    goes back for what was not delivered; ``ready`` once the vendor's order is finished.
+    ``bought``: what the member's own lines and delivery fees of that order cost."""
 
     share_id: int
     member_id: int
@@ -40,6 +45,7 @@ class Part:
     allocated: int
     refund: int
     ready: bool
+    bought: int
 
 
 def undelivered(session: Session, cycle_id: int) -> Undelivered:
@@ -71,13 +77,29 @@ def run_parts(session: Session, run_id: int, missing: Undelivered) -> list[Part]
             if allocation[m][v] == 0:
                 continue
             part, bought = allocation[m][v], direct[m][v]
-            if po.status is POStatus.CANCELLED:
-                refund = part
-            else:
-                short = min(missing.get((share.member_id, po.id), 0), bought)
-                refund = money.scale(part, short, bought) if bought else 0
-            parts.append(Part(share.id, share.member_id, po.id, po.vendor_id, part, refund, po.status in FINISHED))
+            refund = part_refund(part, bought, missing.get((share.member_id, po.id), 0), po.status)
+            parts.append(Part(share.id, share.member_id, po.id, po.vendor_id, part, refund, po.status in FINISHED,
+                              bought))
     return parts
+
+
+def part_refund(part: int, bought: int, short: int, status: POStatus) -> int:
+    """What goes back of ``part`` when ``short`` of the ``bought`` cents did not come: in
+    proportion, half up; all of it when the order was cancelled."""
+    if status is POStatus.CANCELLED:
+        return part
+    short = min(short, bought)
+    return money.scale(part, short, bought) if bought else 0
+
+
+def order_now(session: Session, purchase_order_id: int, member_id: int) -> tuple[POStatus, int]:
+    """A purchase order's status and the cents it did not deliver to the member, read afresh
+    from the database (not from rows the session holds): what a correction committed since
+    counts."""
+    po = session.scalars(select(PurchaseOrder).where(PurchaseOrder.id == purchase_order_id)
+                         .options(selectinload(PurchaseOrder.lines), selectinload(PurchaseOrder.deliveries))
+                         .execution_options(populate_existing=True)).one()
+    return po.status, sum(s.amount_cents for s in order_shortages(po) if s.member_id == member_id)
 
 
 def _direct(po: PurchaseOrder, member_id: int) -> int:

@@ -64,21 +64,25 @@ def shortages_for_cycle(session: Session, cycle_id: int) -> list[Shortage]:
     pos = session.scalars(select(PurchaseOrder).where(PurchaseOrder.cycle_id == cycle_id)
                           .options(selectinload(PurchaseOrder.lines), selectinload(PurchaseOrder.deliveries))
                           .order_by(PurchaseOrder.number)).all()
+    return [shortage for po in pos for shortage in order_shortages(po)]
+
+
+def order_shortages(po: PurchaseOrder) -> list[Shortage]:
+    """The shortages of one purchase order (its lines and deliveries loaded)."""
     out = []
-    for po in pos:
-        delivery_of = {d.site_id: d for d in po.deliveries}
-        cancelled = po.status is POStatus.CANCELLED
-        for line in po.lines:
-            packs, cents = (line.packs, line.amount_cents) if cancelled else (line.shortage_packs, line.shortage_cents)
-            if packs:
-                out.append(Shortage("goods", po.id, po.number, po.vendor_id, line.member_id, line.site_id,
-                                    delivery_of[line.site_id].id, line.id, line.item_id, packs, cents))
-        for d in po.deliveries:
-            site_lines = [x for x in po.lines if x.site_id == d.site_id]
-            nothing = cancelled or (d.status is DeliveryStatus.SHORT and all(x.received_packs == 0 for x in site_lines))
-            if d.fee_cents and nothing:
-                out.append(Shortage("delivery_fee", po.id, po.number, po.vendor_id, d.member_id, d.site_id, d.id,
-                                    None, None, 0, d.fee_cents))
+    delivery_of = {d.site_id: d for d in po.deliveries}
+    cancelled = po.status is POStatus.CANCELLED
+    for line in po.lines:
+        packs, cents = (line.packs, line.amount_cents) if cancelled else (line.shortage_packs, line.shortage_cents)
+        if packs:
+            out.append(Shortage("goods", po.id, po.number, po.vendor_id, line.member_id, line.site_id,
+                                delivery_of[line.site_id].id, line.id, line.item_id, packs, cents))
+    for d in po.deliveries:
+        site_lines = [x for x in po.lines if x.site_id == d.site_id]
+        nothing = cancelled or (d.status is DeliveryStatus.SHORT and all(x.received_packs == 0 for x in site_lines))
+        if d.fee_cents and nothing:
+            out.append(Shortage("delivery_fee", po.id, po.number, po.vendor_id, d.member_id, d.site_id, d.id,
+                                None, None, 0, d.fee_cents))
     return out
 
 
