@@ -286,6 +286,7 @@ API_CASES: dict[str, Case] = {
     "api.ship_order": Case(api_po, None, VENDOR_OUTSIDERS, api_po_secret),
     "api.get_delivery": Case(api_delivery, "dx", ("dy", "other_hub", "dz"), api_po_secret),
     "api.report_delivery": Case(api_delivery, None, ("dy", "other_hub", "dz"), api_po_secret),
+    "api.correct_delivery": Case(api_delivery, None, ("dy", "other_hub", "dz"), api_po_secret),
     "api.cycle_report": Case(cycle, "dx", ("other_hub", "dz"), cycle_secret),
     "api.read_notification": Case(notification, None, NOT_X, notice_secret),
     "api.update_cycle": Case(cycle, None, CYCLE_OUTSIDERS, cycle_secret),

@@ -1,5 +1,7 @@
 """Purchase orders and their site deliveries: the hub sends them, vendors confirm and ship,
-a delivery is reported received (or short) line by line."""
+a delivery is reported received (or short) line by line, and a report is corrected with a reason
+(``services.delivery_corrections``: the vendor and the site's director until the vendor's payout
+started, the hub after; never below a refund already made)."""
 
 from __future__ import annotations
 
@@ -8,8 +10,8 @@ from typing import Any
 from flask import Response, current_app, jsonify, request
 
 from marketplace.models import Role, SiteDelivery
+from marketplace.services import delivery_corrections, shortages
 from marketplace.services import purchase_orders as orders
-from marketplace.services import shortages
 from marketplace.services.purchase_orders import DeliveryView
 from marketplace.services.scope import require_role
 from marketplace.services.shortages import ShortageRow
@@ -112,6 +114,30 @@ def get_delivery(delivery_id: int) -> Response:
 def report_delivery(delivery_id: int) -> Response:
     delivery = orders.get_delivery(db(), api_actor(), delivery_id).delivery
     data, errors = body(), {}
+    counts = _received(data, errors)
+    note = field_value(data, "note", as_text, errors, "")
+    raise_field_errors(errors)
+    orders.report_delivery(db(), api_actor(), delivery.id, counts, note=note)
+    return jsonify(delivery_json(orders.get_delivery(db(), api_actor(), delivery.id)))
+
+
+@route("/deliveries/<id:delivery_id>/correct", "POST",
+       summary="Correct a reported delivery: packs received per line id, and why. The vendor and the site's "
+               "director until the vendor's payout for it started, the hub after; refused (409, with the amounts) "
+               "when it would owe the member less than was already refunded",
+       body="DeliveryCorrection", response="Delivery", roles="vendor, director, hub_manager", tag=TAG)
+def correct_delivery(delivery_id: int) -> Response:
+    delivery = orders.get_delivery(db(), api_actor(), delivery_id).delivery
+    data, errors = body(), {}
+    counts = _received(data, errors)
+    reason = field_value(data, "reason", as_text, errors, "", required=True)
+    raise_field_errors(errors)
+    delivery_corrections.correct_delivery(db(), api_actor(), delivery.id, counts, reason=reason)
+    return jsonify(delivery_json(orders.get_delivery(db(), api_actor(), delivery.id)))
+
+
+def _received(data: dict[str, Any], errors: dict[str, str]) -> dict[int, int | None]:
+    """``data["received"]``: packs received by line id (a problem with an entry goes to ``errors``)."""
     received = data.get("received")
     if not isinstance(received, dict):
         raise BadRequestError('Send "received": {"<line id>": packs received, ...}.')
@@ -121,10 +147,7 @@ def report_delivery(delivery_id: int) -> Response:
             errors[f"received.{key}"] = "Use line ids as keys and whole numbers of packs as values."
         else:
             counts[int(key)] = value
-    note = field_value(data, "note", as_text, errors, "")
-    raise_field_errors(errors)
-    orders.report_delivery(db(), api_actor(), delivery.id, counts, note=note)
-    return jsonify(delivery_json(orders.get_delivery(db(), api_actor(), delivery.id)))
+    return counts
 
 
 def shortage_json(row: ShortageRow) -> dict[str, Any]:

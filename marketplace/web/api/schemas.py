@@ -243,6 +243,11 @@ SCHEMAS: dict[str, S] = {
     "DeliveryReport": obj({"received": {"type": "object", "additionalProperties": INT,
                                         "description": "Packs received, by purchase-order line id."},
                            "note": {"type": "string", "maxLength": 500}}, optional=("note",)),
+    "DeliveryCorrection": obj({
+        "received": {"type": "object", "additionalProperties": INT,
+                     "description": "Packs received, by purchase-order line id: every line of the delivery."},
+        "reason": {"type": "string", "minLength": 1, "maxLength": 500,
+                   "description": "What was wrong with the first count: the other side and the hub read it."}}),
     "SpendReport": obj({
         "kind": enum("spend"), "period": STRING, "year": INT_OR_NULL, "cycle_id": INT_OR_NULL, "scope": STRING,
         "alliance": STRING,
