@@ -6,6 +6,7 @@ planned ones are listed at the bottom.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import signal
@@ -31,7 +32,7 @@ from marketplace.errors import MarketplaceError
 from marketplace.payments.gateway import StripeGateway, make_gateway
 from marketplace.payments.money import format_cents
 from marketplace.services import accounts, notifications, payouts, reconciliation
-from marketplace.services.demo import DemoLogin, seed_demo
+from marketplace.services.demo import DemoLogin, knows_stripe, seed_demo
 from marketplace.services.price_sheets import MAX_SHEET_BYTES, Upload
 from marketplace.services.sheet_files import ImportOutcome, import_price_sheet, stored_result
 
@@ -280,7 +281,8 @@ def _demo_payments(config: Config, host: str, port: int, stripe_port: int | None
     secret = f"whsec_{secrets.token_hex(16)}"
     process = subprocess.Popen([sys.executable, "-m", "stripe_emulator", "--host", "127.0.0.1", "--port",  # noqa: S603
                                 str(stripe_port), "--webhook", f"http://{host}:{port}/payments/webhook",
-                                "--webhook-secret", secret, "--ach-settle-seconds", "30"])
+                                "--webhook-secret", secret, "--ach-settle-seconds", "30",
+                                "--state", _demo_stripe_state(config)])
     # A plain `kill` of the demo must stop the emulator too: turn SIGTERM into a normal exit.
     previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
@@ -308,6 +310,22 @@ def _demo_scheduler(config: Config, base_url: str) -> Iterator[subprocess.Popen[
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def _demo_stripe_state(config: Config) -> str:
+    """The emulator's state file, one per demo database (beside a SQLite file, ``instance/demo.db``
+    -> ``instance/demo.db.stripe.json``; else ``instance/stripe-emulator-<digest>.json``), so a
+    restarted demo still finds its charges at "Stripe"; a database that never met Stripe (a new
+    one) starts the emulator afresh, as its charges would be foreign to it."""
+    url = config.database_url
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        path = url[len("sqlite:///"):] + ".stripe.json"
+    else:
+        path = os.path.join("instance", f"stripe-emulator-{hashlib.sha256(url.encode()).hexdigest()[:12]}.json")
+    with session_scope(make_session_factory(make_engine(config.database_url))) as session:
+        if not knows_stripe(session) and os.path.exists(path):
+            os.remove(path)
+    return path
 
 
 def _free_port(preferred: int) -> int:

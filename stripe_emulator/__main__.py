@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 from stripe_emulator.app import Emulator
+from stripe_emulator.persistence import StateFileError
 from stripe_emulator.resources.events import add_endpoint
 from stripe_emulator.server import EmulatorServer
 
@@ -29,6 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--ach-settle-seconds", type=float, default=None, metavar="SECONDS",
                         help="bank debits leave processing after this long "
                              "(default: only when POST /_emulator/settle is called)")
+    parser.add_argument("--state", metavar="PATH", default=os.environ.get("STRIPE_EMULATOR_STATE"),
+                        help="keep the state in this JSON file: loaded at start when it exists, written "
+                             "after each change (env STRIPE_EMULATOR_STATE; default: in memory only)")
     parser.add_argument("--seed", type=int, default=None, help="make generated ids repeatable")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser
@@ -37,20 +42,31 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     delays = tuple(float(d) for d in args.webhook_retry_delays.split(",") if d.strip())
-    emulator = Emulator(api_keys=tuple(args.api_key) if args.api_key else None, seed=args.seed,
-                        retry_delays=delays, ach_settle_seconds=args.ach_settle_seconds)
+    try:
+        emulator = Emulator(api_keys=tuple(args.api_key) if args.api_key else None, seed=args.seed,
+                            retry_delays=delays, ach_settle_seconds=args.ach_settle_seconds, state_path=args.state)
+    except StateFileError as error:
+        print(f"cannot use the state file: {error}", file=sys.stderr)
+        return 2
     urls = args.webhook or [u for u in [os.environ.get("STRIPE_EMULATOR_WEBHOOK_URL")] if u]
     secret = args.webhook_secret or os.environ.get("STRIPE_EMULATOR_WEBHOOK_SECRET")
     for url in urls:
         endpoint = add_endpoint(emulator.store, url, secret, static=True)
         print(f"webhook {endpoint['id']} -> {url} (secret {endpoint['secret']})", flush=True)
     server = EmulatorServer(emulator, args.host, args.port, args.verbose)
+    if args.state:
+        print(f"state kept in {args.state}", flush=True)
     print(f"stripe emulator listening on {server.url}", flush=True)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill`: stop as on Ctrl+C (the state is written)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

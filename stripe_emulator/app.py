@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl, urlsplit
 from stripe_emulator import errors, params
 from stripe_emulator.errors import ApiError
 from stripe_emulator.faults import Fault, FaultBook
+from stripe_emulator.persistence import StateFile
 from stripe_emulator.rendering import render
 from stripe_emulator.resources import ROUTES
 from stripe_emulator.resources.charges import settle_processing
@@ -61,7 +62,8 @@ class Emulator:
 
     def __init__(self, *, api_keys: tuple[str, ...] | None = None, seed: int | None = None,
                  retry_delays: tuple[float, ...] = (0.5, 1.0, 2.0), webhook_timeout: float = 5.0,
-                 ach_settle_seconds: float | None = None, log_errors: bool = True) -> None:
+                 ach_settle_seconds: float | None = None, log_errors: bool = True,
+                 state_path: str | None = None) -> None:
         self.api_keys = api_keys
         self.store = Store(seed=seed)
         self.faults = FaultBook()
@@ -72,14 +74,28 @@ class Emulator:
         self.log_errors = log_errors
         self.router = Router(ROUTES)
         self._timers: list[threading.Timer] = []
+        #: ``state_path``: the state is loaded from this JSON file and kept in it (persistence.py).
+        self.state_file = StateFile(self.store, state_path) if state_path else None
+        if self.state_file is not None:
+            self.state_file.load()
 
     def start(self) -> None:
         self.dispatcher.start()
+        if self.state_file is not None:  # bank debits left processing by the last run settle too
+            for pi in self.store.all("payment_intent")[::-1]:
+                if pi["status"] == "processing":
+                    self._schedule_settle(pi["id"])
 
     def stop(self) -> None:
         for timer in self._timers:
             timer.cancel()
         self.dispatcher.stop()
+        self.persist()
+
+    def persist(self) -> None:
+        """Write the state file, when there is one and the state changed since it was written."""
+        if self.state_file is not None:
+            self.state_file.save()
 
     def reset(self) -> None:
         """Forget all objects, events, idempotency keys, faults and deliveries.
@@ -96,11 +112,14 @@ class Emulator:
     def _schedule_settle(self, payment_intent: str) -> None:
         if self.ach_settle_seconds is None:
             return
-        timer = threading.Timer(self.ach_settle_seconds, settle_processing,
-                                args=(self.store, payment_intent))
+        timer = threading.Timer(self.ach_settle_seconds, self._settle, args=(payment_intent,))
         timer.daemon = True
         self._timers.append(timer)
         timer.start()
+
+    def _settle(self, payment_intent: str) -> None:
+        settle_processing(self.store, payment_intent)
+        self.persist()
 
     def handle_api(self, method: str, target: str, headers: Mapping[str, str], body: bytes,
                    base_url: str) -> Response:

@@ -58,6 +58,8 @@ class _Handler(BaseHTTPRequestHandler):
             host = self.headers.get("Host") or f"{address[0]}:{address[1]}"
             response = emulator.handle_api(self.command, self.path, headers, body,
                                            f"http://{host}")
+        if self.command != "GET" or self.path.startswith("/_emulator/onboarding/"):
+            emulator.persist()  # before answering: what the client was told is on disk
         self._answer(response)
 
     def _answer(self, response: Response) -> None:
@@ -224,16 +226,17 @@ def run_emulator(port: int = 0, *, host: str = "127.0.0.1", api_key: str = DEFAU
                  seed: int | None = None, webhooks: Iterable[tuple[str, str | None]] = (),
                  webhook_retry_delays: tuple[float, ...] = (0.1, 0.2, 0.4),
                  webhook_timeout: float = 2.0, ach_settle_seconds: float | None = None,
-                 verbose: bool = False) -> Iterator[RunningEmulator]:
+                 verbose: bool = False, state_path: str | None = None) -> Iterator[RunningEmulator]:
     """Run an emulator on a background thread for the duration of the block.
 
     Any ``sk_test_`` key is accepted; ``api_key`` is the one the handle offers.
     ``webhooks`` are ``(url, secret)`` pairs (``None`` secret: generated) kept across
     resets. Bank debits stay ``processing`` until :meth:`RunningEmulator.settle`
-    unless ``ach_settle_seconds`` is given.
+    unless ``ach_settle_seconds`` is given. ``state_path``: a JSON file the state is loaded
+    from (when it exists) and kept in (``stripe_emulator.persistence``).
     """
-    emulator = Emulator(seed=seed, retry_delays=webhook_retry_delays,
-                        webhook_timeout=webhook_timeout, ach_settle_seconds=ach_settle_seconds)
+    emulator = Emulator(seed=seed, retry_delays=webhook_retry_delays, webhook_timeout=webhook_timeout,
+                        ach_settle_seconds=ach_settle_seconds, state_path=state_path)
     for url, secret in webhooks:
         add_endpoint(emulator.store, url, secret, static=True)
     server = EmulatorServer(emulator, host, port, verbose)

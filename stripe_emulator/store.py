@@ -93,6 +93,18 @@ class Store:
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed) if self.seed is not None else random.SystemRandom()
 
+    def rng_state(self) -> Any:
+        """The seeded id generator's state (None without a seed: ids are random anyway)."""
+        with self.lock:
+            return self._rng.getstate() if self.seed is not None else None
+
+    def set_rng_state(self, state: Any) -> None:
+        """Continue a seeded generator where a saved state left it (JSON turned tuples to lists)."""
+        if self.seed is not None and state is not None:
+            version, internal, gauss = state
+            with self.lock:
+                self._rng.setstate((version, tuple(internal), gauss))
+
     def new_id(self, prefix: str, length: int = 24) -> str:
         with self.lock:
             return prefix + "_" + "".join(self._rng.choice(_ALPHABET) for _ in range(length))

@@ -13,11 +13,20 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from importlib import resources
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from marketplace.db import utcnow
-from marketplace.models import Alliance, Organization, OrgKind, Role, Site, User
+from marketplace.models import (
+    Alliance,
+    Organization,
+    OrgKind,
+    Role,
+    SharePayment,
+    Site,
+    StripeAccount,
+    User,
+)
 from marketplace.services.audit import record_event
 from marketplace.services.catalog_demo import seed_catalog, seed_vendor_offers
 from marketplace.services.cycles_demo import seed_needs
@@ -83,6 +92,13 @@ def seed_demo(session: Session) -> list[DemoLogin]:
         step(context)
     session.commit()
     return context.logins
+
+
+def knows_stripe(session: Session) -> bool:
+    """Whether this database has met Stripe (a payment begun, a vendor's Connect account): the
+    demo keeps its Stripe emulator's state for it; a database that has not starts it afresh."""
+    return bool(session.scalar(select(exists().where(SharePayment.id.isnot(None))))
+                or session.scalar(select(exists().where(StripeAccount.id.isnot(None)))))
 
 
 def demo_centers() -> list[dict[str, str]]:

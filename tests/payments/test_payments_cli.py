@@ -13,6 +13,8 @@ from marketplace import migrate
 from marketplace.cli import _demo_payments, main
 from marketplace.config import Config
 from marketplace.db import make_engine
+from marketplace.models import StripeAccount
+from marketplace.payments.errors import StripeRefusedError
 from marketplace.payments.gateway import make_gateway
 from marketplace.services import payments
 from tests.factories import build_world
@@ -72,13 +74,32 @@ def test_the_demo_starts_its_own_stripe_emulator_and_stops_it(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    config = Config(env="development", secret_key="x" * 40, database_url=f"sqlite:///{tmp_path}/d.db")
+    url = f"sqlite:///{tmp_path}/d.db"
+    migrate.upgrade(url)
+    config = Config(env="development", secret_key="x" * 40, database_url=url)
     with _demo_payments(config, "127.0.0.1", 5000, stripe_port=port) as demo:
         assert demo.stripe_api_base == f"http://127.0.0.1:{port}" and demo.stripe_webhook_secret.startswith("whsec_")
         gateway = make_gateway(demo.stripe_api_key, demo.stripe_api_base, demo.stripe_webhook_secret)
-        assert gateway.create_account("demo-check", email=None, metadata={})["id"].startswith("acct_")
+        account = gateway.create_account("demo-check", email=None, metadata={})["id"]
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0  # stopped with the demo
+    assert (tmp_path / "d.db.stripe.json").exists()  # the emulator's state, beside the database
+    engine = make_engine(url)
+    with Session(engine) as session:  # the demo's database now knows that account
+        world = build_world(session)
+        session.add(StripeAccount(organization_id=world.vendor_org.id, idempotency_key="demo-check", stripe_id=account))
+        session.commit()
+    with _demo_payments(config, "127.0.0.1", 5000, stripe_port=port) as demo:  # restarted: "Stripe" knows it too
+        gateway = make_gateway(demo.stripe_api_key, demo.stripe_api_base, demo.stripe_webhook_secret)
+        assert gateway.retrieve_account(account)["id"] == account
+    fresh = Config(env="development", secret_key="x" * 40, database_url=f"sqlite:///{tmp_path}/fresh.db")
+    migrate.upgrade(fresh.database_url)
+    (tmp_path / "fresh.db.stripe.json").write_text((tmp_path / "d.db.stripe.json").read_text())
+    with _demo_payments(fresh, "127.0.0.1", 5000, stripe_port=port) as demo:  # a new database: a new "Stripe"
+        gateway = make_gateway(demo.stripe_api_key, demo.stripe_api_base, demo.stripe_webhook_secret)
+        with pytest.raises(StripeRefusedError, match="No such account"):
+            gateway.retrieve_account(account)
+    engine.dispose()
     configured = Config(env="development", secret_key="x" * 40, stripe_api_key="sk_test_mine")
     with _demo_payments(configured, "127.0.0.1", 5000) as same:
         assert same is configured
