@@ -339,15 +339,16 @@ def _free_port(preferred: int) -> int:
     raise click.ClickException("no free port on 127.0.0.1 for the Stripe emulator")
 
 
-def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
-    for _ in range(100):
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], wait_s: float = 30.0) -> None:
+    deadline = time.monotonic() + wait_s  # a busy machine may take a while to start Python
+    while time.monotonic() < deadline:
         if process.poll() is not None:
             raise click.ClickException(f"the Stripe emulator did not start (is port {port} in use?)")
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 return
         time.sleep(0.1)
-    raise click.ClickException("the Stripe emulator did not start within 10 seconds")
+    raise click.ClickException(f"the Stripe emulator did not start within {wait_s:g} seconds")
 
 
 def _read_sheet(file: str) -> bytes:

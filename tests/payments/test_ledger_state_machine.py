@@ -274,5 +274,5 @@ class PaymentLife(RuleBasedStateMachine):
 def test_the_ledger_identity_holds_after_every_step(engine, _emulator):
     PaymentLife.engine, PaymentLife.emulator = engine, _emulator
     run_state_machine_as_test(PaymentLife, settings=settings(
-        max_examples=20, stateful_step_count=20, deadline=None,
+        max_examples=20, stateful_step_count=20, deadline=None, print_blob=True,  # a failure prints how to replay it
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))

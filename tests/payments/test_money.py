@@ -43,13 +43,13 @@ def random_case(rng: random.Random) -> tuple[int, list[int]]:
 
 def test_split_holds_on_100_000_seeded_random_cases():
     rng = random.Random(20260301)
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: another process on the machine does not count
     checked = 0
     for _ in range(SEEDED_CASES):
         check_split(*random_case(rng))
         checked += 1
     assert checked == SEEDED_CASES
-    assert time.perf_counter() - started < 60
+    assert time.process_time() - started < 60
 
 
 def test_split_holds_on_every_small_case():
