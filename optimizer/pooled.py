@@ -6,8 +6,9 @@ improved by fix-and-optimize (`improve.py`, up to `IMPROVE_SHARE` of the time),
 then the exact MIP from that plan for the bound (on the 15- and 50-site series
 the decomposition's envelope bound stayed below the MIP's own, and its plans
 above fix-and-optimize's). Larger alliances: the per-site decomposition first
-(60% of the time): a bound from envelope prices and a repaired, re-priced
-plan. Then, if the gap is still open, time is left and the model is small
+(35% of the time where the exact model fits; on 200 dense sites the MIP's root
+cuts then lift the bound well above the envelope bound): a bound from envelope
+prices and a repaired, re-priced plan. Then, if the gap is still open, time is left and the model is small
 enough to build (`MIP_MAX_PAIRS`), the exact MIP from that plan; the bound is
 the better of the two. Statewide alliances are solved by the decomposition
 alone, which scales with the number of sites and runs on every core.
@@ -34,7 +35,7 @@ MIP_MAX_PAIRS = 80_000  # above this no exact model is built (its root alone tak
 MIP_MIN_SHARE = 0.2  # a large alliance's MIP runs only with this share of the time left
 IMPROVE_MIN_SITES = 8  # below this the MIP alone is quicker
 IMPROVE_SHARE = 0.5  # of the time left, at most, for fix-and-optimize before the MIP
-LARGE_SHARE = 0.6  # for large alliances whose exact model still fits
+LARGE_SHARE = 0.35  # for large alliances whose exact model still fits: the MIP's bound
 ALONE_SHARE = 0.8  # when the decomposition is all there is (the rest: standalone, checks)
 
 
