@@ -13,7 +13,7 @@ from marketplace.errors import NotFoundError, ValidationError
 from marketplace.models import Item, OfferVersion, Organization, OrgKind, PriceSheet, User
 from marketplace.services.price_sheets import Upload, activate_sheet, ingest_sheet
 from marketplace.services.scope import scoped_select
-from marketplace.services.sheet_diff import SheetDiff, diff_sheet
+from marketplace.services.sheet_diff import SheetChanges, diff_sheet
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -47,7 +47,7 @@ class ImportOutcome:
 
     sheet: PriceSheet
     version: OfferVersion | None
-    diff: SheetDiff | None
+    diff: SheetChanges | None
 
 
 def import_price_sheet(session: Session, vendor_ref: str, upload: Upload, *,
