@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, select
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -139,10 +139,21 @@ def init_app(app: Any, database: Database) -> None:
     app.teardown_appcontext(_close_request_session)
 
 
+#: Requests that may write: their first transaction takes SQLite's write lock at once.
+_WRITING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 def get_session() -> Session:
-    """The current request's session (created on first use)."""
+    """The current request's session (created on first use).
+
+    A request that may write (POST, PUT, PATCH, DELETE) starts its first transaction with
+    :func:`begin_write`: on SQLite, a request that reads (the login's user) and then writes
+    would otherwise fail at once with "database is locked" whenever another process (the
+    scheduler, a job) committed in between, instead of waiting its turn."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions[_EXTENSION].session_factory()
+        g.db_session = session = current_app.extensions[_EXTENSION].session_factory()
+        if has_request_context() and request.method in _WRITING_METHODS:
+            begin_write(session)
     return g.db_session
 
 
