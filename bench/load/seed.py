@@ -23,6 +23,8 @@ import random
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -228,18 +230,25 @@ def optimize_and_publish(session: Session, hub: User, cycle_id: int, options: Ru
 
 def retry_run(manifest: Manifest, options: RunOptions) -> Manifest:
     """Another run of the optimized cycle (after a failed one), published if it has a plan."""
-    engine = make_engine(manifest.database_url)
-    session = make_session_factory(engine)()
-    try:
+    with _seeding(manifest.database_url) as session:
         hub = session.scalar(select(User).where(User.email == manifest.hub_email))
         manifest.run_id = optimize_and_publish(session, hub, manifest.closed_cycle_id, options)
         _share_ids(session, manifest)
+    return manifest
+
+
+@contextmanager
+def _seeding(url: str) -> Iterator[Session]:
+    """A session on ``url``; what it holds is committed and the tables analysed at the end."""
+    engine = make_engine(url)
+    session = make_session_factory(engine)()
+    try:
+        yield session
         session.commit()
         analyze(engine)
     finally:
         session.close()
         engine.dispose()
-    return manifest
 
 
 def _share_ids(session: Session, manifest: Manifest) -> None:
@@ -251,10 +260,8 @@ def _share_ids(session: Session, manifest: Manifest) -> None:
 
 def seed_alliance(url: str, options: RunOptions, *, sites: int = 300, seed: int = 300) -> Manifest:
     """Fill an empty, migrated database with the benchmark alliance; return its manifest."""
-    engine = make_engine(url)
-    session = make_session_factory(engine)()
     manifest = Manifest(url, PASSWORD, HUB_EMAIL)
-    try:
+    with _seeding(url) as session:
         started = time.perf_counter()
         alliance, hub, manifest.directors = seed_people(session, sites, seed)
         add_staples(session, alliance.id)
@@ -267,11 +274,6 @@ def seed_alliance(url: str, options: RunOptions, *, sites: int = 300, seed: int 
         manifest.seconds["cycles, run, publish"] = round(time.perf_counter() - started, 1)
         _share_ids(session, manifest)
         manifest.counts = _counts(session)
-        session.commit()
-        analyze(engine)
-    finally:
-        session.close()
-        engine.dispose()
     return manifest
 
 

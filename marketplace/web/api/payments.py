@@ -136,10 +136,7 @@ def get_share_payment(share_id: int) -> Response:
        tag=TAG)
 def pay_share(share_id: int) -> Response:
     share = payments.get_bill(db(), api_actor(), share_id).share
-    data, errors = body(), {}
-    method = field_value(data, "payment_method", as_text, errors, "", required=True)
-    raise_field_errors(errors)
-    payments.pay_share(db(), api_actor(), gateway(), share.id, method)
+    payments.pay_share(db(), api_actor(), gateway(), share.id, _required_text("payment_method"))
     return _share_payment(share.id)
 
 
@@ -157,11 +154,17 @@ def start_share_payment(share_id: int) -> Response:
        roles="director", tag=TAG)
 def confirm_share_payment(share_id: int) -> Response:
     share = payments.get_bill(db(), api_actor(), share_id).share
-    data, errors = body(), {}
-    intent = field_value(data, "payment_intent", as_text, errors, "", required=True)
-    raise_field_errors(errors)
-    card_payments.record_browser_payment(db(), api_actor(), gateway(), share.id, intent)
+    card_payments.record_browser_payment(db(), api_actor(), gateway(), share.id,
+                                         _required_text("payment_intent"))
     return _share_payment(share.id)
+
+
+def _required_text(name: str) -> str:
+    """The body's text field ``name``; a 422 naming it when it is missing or blank."""
+    errors: dict = {}
+    value = field_value(body(), name, as_text, errors, "", required=True)
+    raise_field_errors(errors)
+    return value
 
 
 # ---------------------------------------------------------------- the hub's cycle
